@@ -1,0 +1,153 @@
+"""Citizen intake over the HTTP API: file a request, follow it, read the catalogue.
+
+Thin: Powertools parses and validates, `civicdesk` does the work, `civicdesk.http` maps errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civicdesk import catalogue as catalogue_module
+from civicdesk import codes, intake, public_api
+from civicdesk.catalogue import CachedCatalogue, Catalogue
+from civicdesk.config import Settings
+from civicdesk.errors import RequestNotFound
+from civicdesk.http import ErrorBody, register_error_handlers, too_large
+from civicdesk.models import Channel
+from civicdesk.observability import logger, metrics, tracer
+from civicdesk.store import Store
+
+CATALOG_MAX_AGE = 300
+"""Seconds a browser may reuse `GET /catalog`; the catalogue changes rarely and the ETag revalidates."""
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Civic Desk API",
+    version="1.0.0",
+    summary="File and follow citizen requests, complaints and suggestions.",
+)
+register_error_handlers(app)
+
+_ERRORS: dict[int | str, Any] = {
+    422: {"description": "Invalid input", "content": {"application/json": {"model": ErrorBody}}},
+}
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def get_store() -> Store:
+    return Store(settings().table_name)
+
+
+@cache
+def _cached_catalogue() -> CachedCatalogue:
+    shipped = catalogue_module.shipped()
+    return CachedCatalogue(lambda: get_store().load_catalogue(shipped), settings().catalog_cache_seconds)
+
+
+def get_catalogue() -> Catalogue:
+    return _cached_catalogue().get()
+
+
+@app.post(
+    "/requests",
+    summary="File a request, complaint or suggestion",
+    tags=["citizen"],
+    responses={
+        201: {"description": "Filed", "content": {"application/json": {"model": public_api.RequestAccepted}}},
+        400: {"description": "Body is not JSON", "content": {"application/json": {"model": ErrorBody}}},
+        413: {"description": "Body too large", "content": {"application/json": {"model": ErrorBody}}},
+        **_ERRORS,
+    },
+)
+def create_request(
+    body: Annotated[public_api.NewRequestIn, Body()],
+    store: Annotated[Store, Depends(get_store)],
+    catalogue: Annotated[Catalogue, Depends(get_catalogue)],
+) -> Response[public_api.RequestAccepted]:
+    new = intake.NewRequest(
+        description=body.description,
+        channel=Channel.WEB,
+        kind=body.kind,
+        category=body.category,
+        neighbourhood=body.neighbourhood,
+        location=body.location.to_domain() if body.location else None,
+        contact=body.contact.to_domain() if body.contact else None,
+        language=body.language,
+    )
+    request = intake.file_request(new, catalogue=catalogue, store=store)
+    logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
+    metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=HTTPStatus.CREATED.value,
+        content_type="application/json",
+        body=public_api.accepted(request),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.get(
+    "/requests/<code>",
+    summary="Follow a request by its tracking code",
+    tags=["citizen"],
+    responses={404: {"description": "Unknown code", "content": {"application/json": {"model": ErrorBody}}}, **_ERRORS},
+)
+def get_request(
+    code: Annotated[str, Path(description="tracking code, with or without dashes", max_length=32)],
+    store: Annotated[Store, Depends(get_store)],
+    catalogue: Annotated[Catalogue, Depends(get_catalogue)],
+) -> Response[public_api.PublicRequest]:
+    canonical = codes.normalize(code)
+    found = intake.public_status(canonical, store=store) if canonical else None
+    if found is None:
+        raise RequestNotFound(code)
+    return Response(
+        status_code=HTTPStatus.OK.value,
+        content_type="application/json",
+        body=public_api.public_view(*found, catalogue),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.get(
+    "/catalog",
+    summary="Categories, kinds and neighbourhoods to offer in a form",
+    tags=["citizen"],
+    responses={
+        200: {"description": "The catalogue", "content": {"application/json": {"model": public_api.CatalogueOut}}},
+        304: {"description": "Not modified since the ETag given in If-None-Match"},
+        **_ERRORS,
+    },
+)
+def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Response[str]:
+    body = public_api.catalogue_view(catalogue).model_dump_json()
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": f"public, max-age={CATALOG_MAX_AGE}", "ETag": etag}
+    if app.current_event.headers.get("if-none-match") == etag:
+        return Response(status_code=HTTPStatus.NOT_MODIFIED.value, headers=headers, body="")
+    return Response(status_code=HTTPStatus.OK.value, content_type="application/json", body=body, headers=headers)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    limit = settings().max_body_bytes
+    size = len((event.get("body") or "").encode())
+    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
+        return too_large(limit)
+    return app.resolve(event, context)

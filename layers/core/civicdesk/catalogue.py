@@ -1,0 +1,140 @@
+"""The catalogue: categories, the departments that own them, neighbourhoods, and SLA hours.
+
+It ships with the package (`data/catalogue.json`) and is loaded into the table at deploy time,
+insert-if-absent; from then on the table is the truth (supervisors edit it there) and handlers
+read it through `CachedCatalogue`, a short in-memory cache.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from functools import cache, cached_property
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from civicdesk.errors import InvalidInput
+
+
+class Localized(BaseModel):
+    """A text for citizens: Turkish first, with English."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tr: str
+    en: str
+
+
+class Keyword(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    term: str
+    weight: float = Field(default=1.0, gt=0)
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: Localized
+    external: bool = Field(default=False, description="owned by another body, e.g. the metropolitan utility")
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: Localized
+    description: Localized
+    department: str
+    first_response_hours: float = Field(gt=0)
+    resolution_hours: float | None = Field(default=None, gt=0)
+    keywords: tuple[Keyword, ...] = ()
+    active: bool = True
+
+
+class Neighbourhood(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+
+
+class Named(BaseModel):
+    """A fixed vocabulary entry (request kinds, channels) with its citizen-facing names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: Localized
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int = 1
+    default_first_response_hours: float = Field(default=48, gt=0)
+    departments: tuple[Department, ...]
+    categories: tuple[Category, ...]
+    neighbourhoods: tuple[Neighbourhood, ...]
+    kinds: tuple[Named, ...] = ()
+    channels: tuple[Named, ...] = ()
+
+    def category(self, code: str) -> Category:
+        """The active category with this code; an unknown or retired one is the caller's error."""
+        found = self._by_code.get(code)
+        if found is None or not found.active:
+            raise InvalidInput({"category": f"unknown category {code!r}"})
+        return found
+
+    def neighbourhood(self, code: str) -> Neighbourhood:
+        found = self._neighbourhoods_by_code.get(code)
+        if found is None:
+            raise InvalidInput({"neighbourhood": f"unknown neighbourhood {code!r}"})
+        return found
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+    def active_categories(self) -> tuple[Category, ...]:
+        return tuple(c for c in self.categories if c.active)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Category]:
+        return {c.code: c for c in self.categories}
+
+    @cached_property
+    def _neighbourhoods_by_code(self) -> dict[str, Neighbourhood]:
+        return {n.code: n for n in self.neighbourhoods}
+
+
+@cache
+def shipped() -> Catalogue:
+    """The catalogue as shipped in the package: the seed, and the fixed vocabularies."""
+    text = resources.files("civicdesk").joinpath("data/catalogue.json").read_text(encoding="utf-8")
+    return Catalogue.model_validate(json.loads(text))
+
+
+class CachedCatalogue:
+    """Reads the catalogue from its source at most once per `ttl_seconds` (per warm Lambda)."""
+
+    def __init__(
+        self,
+        load: Callable[[], Catalogue],
+        ttl_seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load = load
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._value: Catalogue | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> Catalogue:
+        now = self._monotonic()
+        if self._value is None or now - self._loaded_at >= self._ttl:
+            self._value = self._load()
+            self._loaded_at = now
+        return self._value

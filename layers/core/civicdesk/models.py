@@ -1,0 +1,127 @@
+"""The request pool's domain models: what a request is, what happened to it, who sent it.
+
+These carry no AWS or HTTP shape: the store maps them to items, the API to its contracts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Kind(StrEnum):
+    REQUEST = "request"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    INFORMATION = "information"
+    THANKS = "thanks"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    WHATSAPP = "whatsapp"
+    CALL_CENTER = "call_center"
+    WALK_IN = "walk_in"
+    FIELD = "field"
+    SOCIAL_MEDIA = "social_media"
+    EMAIL = "email"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    ROUTED = "routed"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    TRIAGE = "triage"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.TRIAGE, Status.REOPENED})
+
+
+class Language(StrEnum):
+    TR = "tr"
+    EN = "en"
+
+
+class EntryType(StrEnum):
+    """What a timeline entry records. Public ones are shown to the citizen."""
+
+    RECEIVED = "received"
+    STATUS_CHANGED = "status_changed"
+    PUBLIC_REPLY = "public_reply"
+    INTERNAL_NOTE = "internal_note"
+    INBOUND_MESSAGE = "inbound_message"
+    NOTIFICATION_SENT = "notification_sent"
+    NOTIFICATION_FAILED = "notification_failed"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Frozen):
+    """Where the problem is: a point, an address, or both."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=300)
+
+    @model_validator(mode="after")
+    def _point_is_whole(self) -> Location:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if self.lat is None and not self.address:
+            raise ValueError("give lat and lon, an address, or both")
+        return self
+
+
+class Contact(_Frozen):
+    """The citizen's personal data, stored as its own item so that erasure is one delete."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    whatsapp_id: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.name, self.phone, self.email, self.whatsapp_id))
+
+
+class ServiceRequest(_Frozen):
+    """One citizen request in the pool. `version` guards every change against lost updates."""
+
+    code: str
+    kind: Kind
+    channel: Channel
+    category: str | None
+    department: str | None
+    neighbourhood: str | None
+    description: str
+    location: Location | None
+    language: Language
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime = Field(description="first-response deadline")
+    resolution_due_at: datetime | None = None
+    first_response_at: datetime | None = None
+    has_contact: bool = False
+    version: int = 1
+
+
+class TimelineEntry(_Frozen):
+    """Something that happened to a request. `public` entries make up the citizen's timeline."""
+
+    code: str
+    at: datetime
+    type: EntryType
+    public: bool
+    status: Status | None = None
+    previous_status: Status | None = None
+    text: str | None = None
+    actor: str = "system"
