@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -38,7 +39,7 @@ app.configure_openapi(
 )
 register_error_handlers(app)
 
-_ERRORS: dict[int | str, Any] = {
+_ERRORS: dict[int, OpenAPIResponse] = {
     422: {"description": "Invalid input", "content": {"application/json": {"model": ErrorBody}}},
 }
 
@@ -104,7 +105,10 @@ def create_request(
     "/requests/<code>",
     summary="Follow a request by its tracking code",
     tags=["citizen"],
-    responses={404: {"description": "Unknown code", "content": {"application/json": {"model": ErrorBody}}}, **_ERRORS},
+    responses={
+        404: {"description": "Unknown code", "content": {"application/json": {"model": ErrorBody}}},
+        **_ERRORS,
+    },
 )
 def get_request(
     code: Annotated[str, Path(description="tracking code, with or without dashes", max_length=32)],
@@ -128,7 +132,10 @@ def get_request(
     summary="Categories, kinds and neighbourhoods to offer in a form",
     tags=["citizen"],
     responses={
-        200: {"description": "The catalogue", "content": {"application/json": {"model": public_api.CatalogueOut}}},
+        200: {
+            "description": "The catalogue",
+            "content": {"application/json": {"model": public_api.CatalogueOut}},
+        },
         304: {"description": "Not modified since the ETag given in If-None-Match"},
         **_ERRORS,
     },
@@ -139,7 +146,9 @@ def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Resp
     headers = {"Cache-Control": f"public, max-age={CATALOG_MAX_AGE}", "ETag": etag}
     if app.current_event.headers.get("if-none-match") == etag:
         return Response(status_code=HTTPStatus.NOT_MODIFIED.value, headers=headers, body="")
-    return Response(status_code=HTTPStatus.OK.value, content_type="application/json", body=body, headers=headers)
+    return Response(
+        status_code=HTTPStatus.OK.value, content_type="application/json", body=body, headers=headers
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

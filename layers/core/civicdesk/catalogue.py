@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,13 +84,13 @@ class Catalogue(BaseModel):
 
     def category(self, code: str) -> Category:
         """The active category with this code; an unknown or retired one is the caller's error."""
-        found = self._by_code.get(code)
+        found = next((c for c in self.categories if c.code == code), None)
         if found is None or not found.active:
             raise InvalidInput({"category": f"unknown category {code!r}"})
         return found
 
     def neighbourhood(self, code: str) -> Neighbourhood:
-        found = self._neighbourhoods_by_code.get(code)
+        found = next((n for n in self.neighbourhoods if n.code == code), None)
         if found is None:
             raise InvalidInput({"neighbourhood": f"unknown neighbourhood {code!r}"})
         return found
@@ -100,14 +100,6 @@ class Catalogue(BaseModel):
 
     def active_categories(self) -> tuple[Category, ...]:
         return tuple(c for c in self.categories if c.active)
-
-    @cached_property
-    def _by_code(self) -> dict[str, Category]:
-        return {c.code: c for c in self.categories}
-
-    @cached_property
-    def _neighbourhoods_by_code(self) -> dict[str, Neighbourhood]:
-        return {n.code: n for n in self.neighbourhoods}
 
 
 @cache

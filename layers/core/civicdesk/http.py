@@ -34,7 +34,9 @@ class ErrorBody(BaseModel):
     fields: list[FieldError] = Field(default_factory=list)
 
 
-def error_response(status: HTTPStatus, error: str, message: str, fields: Sequence[FieldError] = ()) -> Response:
+def error_response(
+    status: HTTPStatus, error: str, message: str, fields: Sequence[FieldError] = ()
+) -> Response:
     body = ErrorBody(error=error, message=message, fields=list(fields))
     return Response(
         status_code=status.value,
@@ -53,7 +55,11 @@ def _field_name(loc: Sequence[Any]) -> str:
 
 def _field_errors(errors: Sequence[dict[str, Any]]) -> list[FieldError]:
     return [
-        FieldError(field=_field_name(e.get("loc", ())), message=str(e.get("msg", "invalid")), type=e.get("type", "invalid"))
+        FieldError(
+            field=_field_name(e.get("loc", ())),
+            message=str(e.get("msg", "invalid")),
+            type=e.get("type", "invalid"),
+        )
         for e in errors
     ]
 
@@ -67,13 +73,18 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "The body is not valid JSON.")
         return error_response(
-            HTTPStatus.UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are invalid.", _field_errors(errors)
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Some fields are invalid.",
+            _field_errors(errors),
         )
 
     @app.exception_handler(InvalidInput)
     def _invalid_input(error: InvalidInput) -> Response:
         fields = [FieldError(field=f, message=m, type="unknown_value") for f, m in error.fields.items()]
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are invalid.", fields)
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are invalid.", fields
+        )
 
     @app.exception_handler(RequestNotFound)
     def _no_request(error: RequestNotFound) -> Response:

@@ -40,7 +40,9 @@ class Status(StrEnum):
     REOPENED = "reopened"
 
 
-OPEN_STATUSES = frozenset({Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.TRIAGE, Status.REOPENED})
+OPEN_STATUSES = frozenset(
+    {Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.TRIAGE, Status.REOPENED}
+)
 
 
 class Language(StrEnum):
@@ -64,6 +66,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def check_location(lat: float | None, lon: float | None, address: str | None) -> None:
+    """A location is a whole point, an address, or both; shared by the domain and the API contracts."""
+    if (lat is None) != (lon is None):
+        raise ValueError("lat and lon must be given together")
+    if lat is None and not address:
+        raise ValueError("give lat and lon, an address, or both")
+
+
 class Location(_Frozen):
     """Where the problem is: a point, an address, or both."""
 
@@ -73,10 +83,7 @@ class Location(_Frozen):
 
     @model_validator(mode="after")
     def _point_is_whole(self) -> Location:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat and lon must be given together")
-        if self.lat is None and not self.address:
-            raise ValueError("give lat and lon, an address, or both")
+        check_location(self.lat, self.lon, self.address)
         return self
 
 

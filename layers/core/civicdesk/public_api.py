@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from civicdesk import codes
 from civicdesk.catalogue import Catalogue, Localized
@@ -25,6 +25,7 @@ from civicdesk.models import (
     ServiceRequest,
     Status,
     TimelineEntry,
+    check_location,
 )
 from civicdesk.texts import ENTRY_TITLES, STATUS_NAMES, accepted_message
 
@@ -52,9 +53,6 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-
-
 class ContactIn(BaseModel):
     """Optional: lets the municipality call or write back. Never shown publicly."""
 
@@ -75,6 +73,11 @@ class LocationIn(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180, examples=[28.9784])
     address: str | None = Field(default=None, max_length=300)
 
+    @model_validator(mode="after")
+    def _point_is_whole(self) -> LocationIn:
+        check_location(self.lat, self.lon, self.address)
+        return self
+
     def to_domain(self) -> Location:
         return Location(lat=self.lat, lon=self.lon, address=self.address or None)
 
@@ -84,7 +87,9 @@ class NewRequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    description: str = Field(min_length=10, max_length=4000, description="what and where, in the citizen's words")
+    description: str = Field(
+        min_length=10, max_length=4000, description="what and where, in the citizen's words"
+    )
     category: str | None = Field(default=None, max_length=64, description="a code from `GET /catalog`")
     kind: Kind = Kind.REQUEST
     neighbourhood: str | None = Field(default=None, max_length=64, description="a code from `GET /catalog`")
@@ -199,7 +204,10 @@ def catalogue_view(catalogue: Catalogue) -> CatalogueOut:
     return CatalogueOut(
         categories=[
             CategoryOut(
-                code=c.code, name=c.name, description=c.description, first_response_hours=c.first_response_hours
+                code=c.code,
+                name=c.name,
+                description=c.description,
+                first_response_hours=c.first_response_hours,
             )
             for c in catalogue.active_categories()
         ],

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from civicdesk.catalogue import Catalogue, Category
 
 
-def first_response_deadline(received_at: datetime, category: Category | None, catalogue: Catalogue) -> datetime:
+def first_response_deadline(
+    received_at: datetime, category: Category | None, catalogue: Catalogue
+) -> datetime:
     hours = category.first_response_hours if category else catalogue.default_first_response_hours
     return received_at + timedelta(hours=hours)
 

@@ -27,6 +27,8 @@ ENTRY_TITLES: dict[EntryType, Localized] = {
 def accepted_message(display_code: str, hours: float) -> Localized:
     whole = f"{hours:g}"
     return Localized(
-        tr=f"Talebiniz alındı. Takip kodunuz: {display_code}. En geç {whole} saat içinde size dönüş yapılacaktır.",
-        en=f"Your request was received. Tracking code: {display_code}. You will hear from us within {whole} hours.",
+        tr=f"Talebiniz alındı. Takip kodunuz: {display_code}. "
+        f"En geç {whole} saat içinde size dönüş yapılacaktır.",
+        en=f"Your request was received. Tracking code: {display_code}. "
+        f"You will hear from us within {whole} hours.",
     )

@@ -1,0 +1,104 @@
+# Civic Desk: every command a developer, CI or DevOps runs. CI calls `make test` like a person.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAGE ?= dev
+PORT ?= 8000
+CDK := node_modules/.bin/cdk
+CDK_OUT := cdk.out
+PYTEST_ARGS ?=
+CDK_ARGS ?=
+
+# Offline and quiet: no telemetry, no version checks, no metadata look-ups.
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export AWS_EC2_METADATA_DISABLED := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)
+
+INSTALLED := $(VENV)/.installed
+CDK_CLI := node_modules/.installed
+LAYER_CORE := build/layers/core/python/civicdesk
+LAYER_DEPS := build/layers/deps/.built
+CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: help install layers synth lint format typecheck test test-unit test-infra bench openapi run deploy diff clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements/dev.txt requirements/runtime.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+$(CDK_CLI): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+install: $(INSTALLED) $(CDK_CLI) ## virtual environment with pinned packages, and the CDK CLI
+
+$(LAYER_DEPS): requirements/layer.txt | $(INSTALLED)
+	rm -rf build/layers/deps && mkdir -p build/layers/deps
+	$(BIN)/pip install -q --no-deps --only-binary=:all: --platform manylinux2014_aarch64 \
+	  --implementation cp --python-version 3.13 --target build/layers/deps/python -r requirements/layer.txt
+	touch $@
+
+$(LAYER_CORE): $(CORE_SOURCES)
+	rm -rf build/layers/core && mkdir -p build/layers/core/python
+	cp -r layers/core/civicdesk build/layers/core/python/
+	find build/layers/core -name __pycache__ -prune -exec rm -rf {} +
+	touch $@
+
+layers: $(LAYER_CORE) $(LAYER_DEPS) ## build the Lambda layers (arm64, python3.13; no Docker)
+
+synth: install layers ## synthesize the CloudFormation template (STAGE=dev|prod) and lint it
+	$(CDK) synth -q --no-notices -c stage=$(STAGE) -o $(CDK_OUT) $(CDK_ARGS)
+	$(BIN)/cfn-lint $(CDK_OUT)/*.template.json --ignore-checks W3005
+	@echo "template: $$(ls $(CDK_OUT)/*.template.json)"
+
+lint: $(INSTALLED) ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/core functions local infra bench
+
+format: $(INSTALLED) ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# pytest exits 5 when it collects nothing: that is not a failure of the code under test.
+define run_pytest
+	status=0; $(BIN)/python -m pytest $(1) $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no tests collected in $(1)"; status=0; fi; exit $$status
+endef
+
+test: install layers ## every test, offline: unit, integration (moto), infra (template, cdk-nag, cfn-lint)
+	$(BIN)/ruff check .
+	@$(call run_pytest,tests)
+
+test-unit: $(INSTALLED) ## unit tests only (no synth)
+	@$(call run_pytest,tests/unit)
+
+bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second
+	$(BIN)/python -m bench
+
+openapi: $(INSTALLED) ## write docs/openapi.json from the code
+	$(BIN)/python -m local.openapi --write
+
+run: install layers ## run the whole system locally (the local-stack issue builds it)
+	@echo "make run: the local stack is not built yet (see the local-stack issue)." >&2; exit 1
+
+deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
+	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
+
+diff: install layers ## what a deploy would change
+	$(CDK) diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+
+clean: ## remove build output (keeps the virtual environment and node_modules)
+	rm -rf build $(CDK_OUT) .pytest_cache .ruff_cache .mypy_cache

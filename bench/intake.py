@@ -1,0 +1,108 @@
+"""AWS calls per request and in-process throughput of the intake handler against moto."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from local.calls import counting_aws_calls
+from local.template import create_tables
+
+FILED = 200
+
+
+def synth_template(outdir: Path) -> dict[str, Any]:
+    from infra.app import build_app
+
+    app, stack = build_app("dev", outdir=str(outdir))
+    assembly = app.synth()
+    path = Path(assembly.directory) / assembly.get_stack_by_name(stack.stack_name).template_file
+    return json.loads(path.read_text())
+
+
+def _event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": path,
+                "sourceIp": "127.0.0.1",
+                "protocol": "HTTP/1.1",
+                "userAgent": "b",
+            },
+            "requestId": "bench",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+class _Context:
+    function_name = "intake"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:intake"
+    aws_request_id = "bench"
+
+
+def _per_call(calls: Counter[str], n: int) -> str:
+    return ", ".join(f"{op} {count / n:g}" for op, count in sorted(calls.items())) or "none"
+
+
+def report(template: dict[str, Any]) -> None:
+    import os
+
+    with mock_aws():
+        table = next(iter(create_tables(template, boto3.client("dynamodb")).values()))
+        os.environ["TABLE_NAME"] = table
+        os.environ["CATALOG_CACHE_SECONDS"] = "60"
+        from civicdesk import catalogue
+        from civicdesk.store import Store
+        from functions.intake import handler
+
+        Store(table).seed_catalogue(catalogue.shipped())
+        body = {
+            "description": "Kaldırımdaki çukur yüzünden yaşlı bir komşumuz düştü.",
+            "category": "road_sidewalk",
+            "neighbourhood": "ataturk",
+            "contact": {"name": "Ayşe Yılmaz", "phone": "05321112233"},
+        }
+        handler.lambda_handler(_event("GET", "/catalog"), _Context())  # warm: catalogue cached
+
+        with counting_aws_calls() as filed_calls:
+            started = time.perf_counter()
+            codes = [
+                json.loads(handler.lambda_handler(_event("POST", "/requests", body), _Context())["body"])[
+                    "code"
+                ]
+                for _ in range(FILED)
+            ]
+            filing = time.perf_counter() - started
+        with counting_aws_calls() as read_calls:
+            started = time.perf_counter()
+            for code in codes:
+                handler.lambda_handler(_event("GET", f"/requests/{code}"), _Context())
+            reading = time.perf_counter() - started
+        with counting_aws_calls() as bad_calls:
+            for _ in range(FILED):
+                handler.lambda_handler(_event("POST", "/requests", {"description": "x"}), _Context())
+
+    print("AWS calls (counted at botocore, warm catalogue cache)")
+    print(f"  per accepted request : {_per_call(filed_calls, FILED)}")
+    print(f"  per rejected request : {_per_call(bad_calls, FILED)}")
+    print(f"  per status look-up   : {_per_call(read_calls, FILED)}\n")
+    print("Throughput in-process against moto (regression guard, not a target)")
+    print(f"  POST /requests       : {FILED / filing:7.0f} requests/s")
+    print(f"  GET /requests/{{code}} : {FILED / reading:7.0f} requests/s\n")

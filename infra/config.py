@@ -1,0 +1,83 @@
+"""Per-stage settings: the only place where dev and prod differ.
+
+Values come from code, with the few deploy-time choices (web origin, alarm e-mail) read from CDK
+context (`-c web_origin=https://... -c alarm_email=ops@...`), so the same commit deploys both stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+
+from infra import names
+
+PROD_WEB_ORIGIN_PLACEHOLDER = "https://talep.example-belediye.bel.tr"
+DEV_WEB_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+
+ContextGetter = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """Everything the constructs need to know about a stage; no construct reads context itself."""
+
+    stage: str
+    log_retention: logs.RetentionDays
+    # Log groups only: the table and its key are always retained (data outlives a stack).
+    log_removal_policy: RemovalPolicy
+    api_rate_limit: float
+    api_burst_limit: int
+    cors_allow_origins: tuple[str, ...]
+    alarm_email: str | None = None
+    catalog_cache_seconds: int = 60
+    cors_max_age_days: int = 1
+    api_5xx_alarm_threshold: int = 1
+    lambda_memory_mb: int = 512
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage == "prod"
+
+
+def _optional_str(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _checked_origin(origin: str) -> str:
+    """A CORS origin for a public stage must be one exact https origin: never a wildcard."""
+    if "*" in origin or not origin.startswith("https://") or origin.rstrip("/") != origin:
+        raise ValueError(f"web_origin must be an exact https origin without '*' or trailing '/': {origin!r}")
+    return origin
+
+
+def load_config(stage: str, context: ContextGetter) -> StageConfig:
+    """Build the stage's config; `context` is `node.try_get_context`, injected so tests can fake it."""
+    alarm_email = _optional_str(context("alarm_email"))
+    if stage == "dev":
+        return StageConfig(
+            stage=stage,
+            log_retention=logs.RetentionDays.ONE_MONTH,
+            log_removal_policy=RemovalPolicy.DESTROY,
+            api_rate_limit=20,
+            api_burst_limit=40,
+            cors_allow_origins=DEV_WEB_ORIGINS,
+            alarm_email=alarm_email,
+        )
+    if stage == "prod":
+        origin = _optional_str(context("web_origin")) or PROD_WEB_ORIGIN_PLACEHOLDER
+        return StageConfig(
+            stage=stage,
+            log_retention=logs.RetentionDays.ONE_YEAR,
+            log_removal_policy=RemovalPolicy.RETAIN,
+            api_rate_limit=100,
+            api_burst_limit=200,
+            cors_allow_origins=(_checked_origin(origin),),
+            alarm_email=alarm_email,
+            api_5xx_alarm_threshold=5,
+        )
+    raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(names.STAGES)}")

@@ -1,0 +1,85 @@
+"""Where alarms go: one encrypted SNS topic (optionally mailed) and a dashboard of alarm states."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subs
+from constructs import Construct
+
+from infra.config import StageConfig
+
+
+class Monitoring(Construct):
+    """Owns the alarm topic; other constructs hand their alarms to `watch` instead of wiring SNS.
+
+    The topic uses a customer-managed key, not `alias/aws/sns`: CloudWatch alarms cannot publish to
+    a topic encrypted with the AWS-managed SNS key, whose key policy does not admit CloudWatch.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"Civic Desk {config.stage}: encrypts the alarm topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"Civic Desk {config.stage} alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        # enforce_ssl replaces SNS's default access policy, so CloudWatch needs an explicit allow,
+        # limited to this account's alarms (confused-deputy guard).
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": self._alarm_arn_pattern()},
+                },
+            )
+        )
+        if config.alarm_email:
+            self.topic.add_subscription(subs.EmailSubscription(config.alarm_email))
+        self._action = cw_actions.SnsAction(self.topic)
+        self._alarms: list[cloudwatch.IAlarm] = []
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard")
+
+    @staticmethod
+    def _alarm_arn_pattern() -> str:
+        return f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+
+    def watch(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+        """Send the alarm's ALARM and OK transitions to the topic and show it on the dashboard."""
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
+        self._alarms.append(alarm)
+        return alarm
+
+    def finish(self) -> None:
+        """Add the alarm-status widget once every construct has registered its alarms."""
+        if self._alarms:
+            self.dashboard.add_widgets(
+                cloudwatch.AlarmStatusWidget(title="Civic Desk alarms", alarms=self._alarms, width=24)
+            )

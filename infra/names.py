@@ -1,0 +1,56 @@
+"""Names shared by the CDK app, its tests and the tools that read the deployed stack.
+
+Kept in one module so a rename is one edit and tests never hard-code a string the app defines.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SERVICE_NAME: Final = "civic-desk"
+METRICS_NAMESPACE: Final = "CivicDesk"
+STACK_NAME_PREFIX: Final = "CivicDesk"
+STAGES: Final = ("dev", "prod")
+
+# Environment variables every function receives (read by civicdesk.config.Settings).
+ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
+ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+ENV_POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
+ENV_STAGE: Final = "STAGE"
+# Per-function extras.
+ENV_TABLE_NAME: Final = "TABLE_NAME"
+ENV_CATALOG_CACHE_SECONDS: Final = "CATALOG_CACHE_SECONDS"
+
+# CfnOutput ids (also the output keys in the deployed stack).
+OUTPUT_API_URL: Final = "ApiUrl"
+OUTPUT_TABLE_NAME: Final = "TableName"
+OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"
+
+# Table layout: key and index attribute names the store in civicdesk writes.
+TABLE_PK: Final = "pk"
+TABLE_SK: Final = "sk"
+TABLE_TTL_ATTRIBUTE: Final = "expires_at"
+INDEX_QUEUE: Final = "queue"
+INDEX_DUE: Final = "due"
+INDEX_CREATED: Final = "created"
+INDEX_KEYS: Final = {
+    INDEX_QUEUE: ("queue_pk", "queue_sk"),
+    INDEX_DUE: ("due_pk", "due_sk"),
+    INDEX_CREATED: ("created_pk", "created_sk"),
+}
+
+# Catalogue seed custom resource.
+CATALOGUE_RESOURCE_TYPE: Final = "Custom::CatalogueSeed"
+CATALOGUE_PROP_HASH: Final = "CatalogueHash"
+CATALOGUE_PROP_TABLE_NAME: Final = "TableName"
+
+# Function code directories under functions/ and their handlers.
+FUNCTION_INTAKE: Final = "intake"
+HANDLER_INTAKE: Final = "handler.lambda_handler"
+FUNCTION_CATALOGUE_SEED: Final = "catalogue_seed"
+HANDLER_CATALOGUE_SEED: Final = "handler.on_event"
+
+
+def stack_name(stage: str) -> str:
+    """`CivicDesk-Dev`, `CivicDesk-Prod`: the stage is part of the name so both can share an account."""
+    return f"{STACK_NAME_PREFIX}-{stage.capitalize()}"

@@ -1,0 +1,13 @@
+"""Filesystem locations the CDK app reads (code assets, prebuilt layers, catalogue data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
+LAYERS_BUILD_DIR: Final = REPO_ROOT / "build" / "layers"
+CORE_LAYER_DIR: Final = LAYERS_BUILD_DIR / "core"
+DEPS_LAYER_DIR: Final = LAYERS_BUILD_DIR / "deps"
+CATALOGUE_FILE: Final = REPO_ROOT / "layers" / "core" / "civicdesk" / "data" / "catalogue.json"

@@ -1,0 +1,51 @@
+"""The Civic Desk stack: composes the capability constructs and publishes the stable outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra import names
+from infra.config import StageConfig
+from infra.constructs.api import PublicApi
+from infra.constructs.catalogue import CatalogueSeed
+from infra.constructs.intake import Intake
+from infra.constructs.layers import CivicLayers
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.storage import Storage
+
+
+class CivicDeskStack(Stack):
+    """Wiring only: no resource is defined here, only connected."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        self.storage = Storage(self, "Storage", config=config, monitoring=self.monitoring)
+        self.layers = CivicLayers(self, "Layers")
+        layers = self.layers.all
+        table, key = self.storage.table, self.storage.key
+        self.catalogue = CatalogueSeed(
+            self, "Catalogue", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
+        )
+        self.intake = Intake(
+            self, "Intake", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
+        )
+        self.api = PublicApi(
+            self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
+        )
+        self.monitoring.finish()
+
+        CfnOutput(self, names.OUTPUT_API_URL, value=self.api.url, description="Base URL of the citizen API")
+        CfnOutput(
+            self, names.OUTPUT_TABLE_NAME, value=self.storage.table.table_name, description="The pool table"
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ALARM_TOPIC_ARN,
+            value=self.monitoring.topic.topic_arn,
+            description="SNS topic receiving every alarm",
+        )

@@ -1,0 +1,131 @@
+"""The pool table: durable, recoverable, encrypted with our key, streamed, indexed as the store expects."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra import names
+from tests.infra.synth import Synth
+
+TABLE = "AWS::DynamoDB::Table"
+
+
+def test_table_is_on_demand_with_the_single_table_key_schema(dev_synth: Synth) -> None:
+    # Given the dev stack
+    # When we look at its only table
+    _, table = dev_synth.only(TABLE)
+    props = table["Properties"]
+    # Then it is pay-per-request with the pk/sk string keys the store writes
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [
+        {"AttributeName": names.TABLE_PK, "KeyType": "HASH"},
+        {"AttributeName": names.TABLE_SK, "KeyType": "RANGE"},
+    ]
+    assert {"AttributeName": names.TABLE_PK, "AttributeType": "S"} in props["AttributeDefinitions"]
+    assert {"AttributeName": names.TABLE_SK, "AttributeType": "S"} in props["AttributeDefinitions"]
+
+
+def test_table_survives_mistakes_in_every_stage(any_synth: Synth) -> None:
+    # Given either stage
+    # When we look at the table's protection settings
+    _, table = any_synth.only(TABLE)
+    # Then it is retained on stack deletion and replacement, deletion-protected and PITR-enabled
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_table_is_encrypted_with_a_retained_rotating_customer_managed_key(any_synth: Synth) -> None:
+    # Given either stage
+    _, table = any_synth.only(TABLE)
+    sse = table["Properties"]["SSESpecification"]
+    # When we follow the table's KMS key reference
+    assert sse["SSEEnabled"] is True
+    assert sse["SSEType"] == "KMS"
+    key_id = sse["KMSMasterKeyId"]["Fn::GetAtt"][0]
+    key = any_synth.resource(key_id)
+    # Then it is a key of this stack, rotated yearly by KMS and kept when the stack goes
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+def test_table_streams_new_and_old_images_and_expires_items(dev_synth: Synth) -> None:
+    # Given the dev stack
+    # When we look at the stream and TTL settings
+    # Then the dispatcher gets both images and `expires_at` drives TTL (conversation state)
+    dev_synth.template.has_resource_properties(
+        TABLE,
+        {
+            "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "TimeToLiveSpecification": {"AttributeName": names.TABLE_TTL_ATTRIBUTE, "Enabled": True},
+        },
+    )
+
+
+@pytest.mark.parametrize(("index_name", "keys"), list(names.INDEX_KEYS.items()))
+def test_table_has_the_index_the_store_queries(
+    dev_synth: Synth, index_name: str, keys: tuple[str, str]
+) -> None:
+    # Given the dev table
+    _, table = dev_synth.only(TABLE)
+    props = table["Properties"]
+    # When we look up the index by name
+    indexes = {gsi["IndexName"]: gsi for gsi in props["GlobalSecondaryIndexes"]}
+    # Then it exists with string hash/range keys named as the store writes them, projecting everything
+    partition, sort = keys
+    assert indexes[index_name]["KeySchema"] == [
+        {"AttributeName": partition, "KeyType": "HASH"},
+        {"AttributeName": sort, "KeyType": "RANGE"},
+    ]
+    assert indexes[index_name]["Projection"] == {"ProjectionType": "ALL"}
+    for attribute in keys:
+        assert {"AttributeName": attribute, "AttributeType": "S"} in props["AttributeDefinitions"]
+
+
+def test_table_has_exactly_the_three_indexes(dev_synth: Synth) -> None:
+    # Given the dev table / When we list its GSIs / Then there are the queue, due and created indexes only
+    _, table = dev_synth.only(TABLE)
+    assert sorted(g["IndexName"] for g in table["Properties"]["GlobalSecondaryIndexes"]) == sorted(
+        names.INDEX_KEYS
+    )
+
+
+@pytest.mark.parametrize("metric_name", ["ThrottledRequests", "SystemErrors"])
+def test_table_trouble_raises_an_alarm_on_the_topic(dev_synth: Synth, metric_name: str) -> None:
+    # Given the dev stack's table and alarm topic
+    table_id, _ = dev_synth.only(TABLE)
+    topic_id, _ = dev_synth.only("AWS::SNS::Topic")
+    # When we look for an alarm over that table metric
+    # Then one exists, fires on the first event and notifies the topic
+    dev_synth.template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "AlarmActions": [{"Ref": topic_id}],
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "MetricStat": Match.object_like(
+                                {
+                                    "Metric": Match.object_like(
+                                        {
+                                            "MetricName": metric_name,
+                                            "Namespace": "AWS/DynamoDB",
+                                            "Dimensions": Match.array_with(
+                                                [{"Name": "TableName", "Value": {"Ref": table_id}}]
+                                            ),
+                                        }
+                                    )
+                                }
+                            )
+                        }
+                    )
+                ]
+            ),
+        },
+    )

@@ -1,0 +1,229 @@
+"""The web intake through its real Lambda handler, against an emulated table built from the template."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from civicdesk.clock import parse_iso
+from civicdesk.models import EntryType, TimelineEntry
+from civicdesk.store import CATALOG_PK, entry_item, serialize
+from local.calls import counting_aws_calls
+
+from .conftest import HttpAnswer
+
+Call = Callable[..., HttpAnswer]
+
+CITIZEN = {"name": "Zeynep Kayaoğlu", "phone": "0532 111 22 33", "email": "Zeynep.K@example.com"}
+PII = ("Zeynep", "Kayaoğlu", "532", "111 22 33", "1112233", "zeynep.k@example.com", "Zeynep.K@example.com")
+
+
+def pool_items(table_name: str) -> list[dict[str, Any]]:
+    """Everything in the table except the catalogue."""
+    items = boto3.client("dynamodb").scan(TableName=table_name)["Items"]
+    return [i for i in items if i["pk"]["S"] != CATALOG_PK]
+
+
+def valid_request(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "description": "Parkın önünde yaralı bir köpek yatıyor, yürüyemiyor.",
+        "category": "veterinary",
+        "kind": "request",
+        "neighbourhood": "ataturk",
+        "location": {"lat": 41.0082, "lon": 28.9784, "address": "Atatürk Cd. No 12"},
+        "contact": CITIZEN,
+        "language": "tr",
+    }
+    body.update(overrides)
+    return body
+
+
+def test_a_citizen_files_a_request_and_gets_a_tracking_code(call: Call, table_name: str) -> None:
+    # When a citizen files a complete request
+    with counting_aws_calls() as calls:
+        answer = call("POST", "/requests", valid_request())
+    # Then it is accepted with a code, its status and the first-response deadline
+    assert answer.status == 201, answer.body
+    assert answer.body["status"] == "received"
+    received, due = parse_iso(answer.body["received_at"]), parse_iso(answer.body["due_at"])
+    assert due - received == timedelta(hours=4)  # the catalogue's promise for an injured animal
+    assert answer.body["code"] in answer.body["message"]["tr"]
+    # And exactly one write call stored the request, its first timeline entry and the contact
+    writes = {
+        op: n
+        for op, n in calls.items()
+        if op.split(":")[1].startswith(("Put", "Update", "Transact", "Batch"))
+    }
+    assert writes == {"dynamodb:TransactWriteItems": 1}
+    assert sorted(i["sk"]["S"].split("#")[0] for i in pool_items(table_name)) == ["CONTACT", "EVT", "REQ"]
+
+
+def test_without_a_category_the_default_48_hours_apply(call: Call) -> None:
+    answer = call("POST", "/requests", {"description": "Sokağımızdaki sorun hâlâ çözülmedi, lütfen bakın."})
+    assert answer.status == 201, answer.body
+    assert parse_iso(answer.body["due_at"]) - parse_iso(answer.body["received_at"]) == timedelta(hours=48)
+
+
+def test_no_contact_item_when_no_contact_is_given(call: Call, table_name: str) -> None:
+    answer = call("POST", "/requests", valid_request(contact=None))
+    assert answer.status == 201
+    assert sorted(i["sk"]["S"].split("#")[0] for i in pool_items(table_name)) == ["EVT", "REQ"]
+
+
+def test_the_citizen_follows_the_request_by_its_code(call: Call) -> None:
+    # Given a filed request
+    code = call("POST", "/requests", valid_request()).body["code"]
+    # When its code is looked up as people type it (lower case, no dashes)
+    answer = call("GET", f"/requests/{code.replace('-', '').lower()}")
+    # Then the public view shows its state and timeline
+    assert answer.status == 200, answer.body
+    view = answer.body
+    assert view["code"] == code
+    assert view["status"] == "received"
+    assert view["status_name"] == {"tr": "Alındı", "en": "Received"}
+    assert view["category"]["code"] == "veterinary"
+    assert view["neighbourhood"] == {"code": "ataturk", "name": "Atatürk Mahallesi"}
+    assert [e["type"] for e in view["timeline"]] == ["received"]
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_the_public_view_never_shows_personal_data_nor_internal_notes(
+    call: Call, table_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a request with the citizen's contact details and an internal staff note
+    accepted = call("POST", "/requests", valid_request()).body
+    canonical = accepted["code"].replace("-", "")
+    note = TimelineEntry(
+        code=canonical,
+        at=parse_iso(accepted["received_at"]) + timedelta(minutes=5),
+        type=EntryType.INTERNAL_NOTE,
+        public=False,
+        text="Vatandaş daha önce de aradı, sinirliydi.",
+        actor="staff:ali",
+    )
+    boto3.client("dynamodb").put_item(TableName=table_name, Item=serialize(entry_item(note)))
+    # When anyone looks the code up
+    answer = call("GET", f"/requests/{accepted['code']}")
+    text = json.dumps(answer.body, ensure_ascii=False)
+    # Then no name, phone, e-mail or internal note appears in the answer
+    assert answer.status == 200
+    for secret in (*PII, "sinirliydi"):
+        assert secret not in text
+    assert [e["type"] for e in answer.body["timeline"]] == ["received"]
+    # And none of it was logged while filing or reading
+    logged = capsys.readouterr()
+    for secret in PII:
+        assert secret not in logged.out + logged.err
+
+
+def test_unknown_code_is_404_with_a_json_reason(call: Call) -> None:
+    for code in ("ZZZ-ZZZ-ZZZ", "not-a-code", "%2e%2e"):
+        answer = call("GET", f"/requests/{code}")
+        assert answer.status == 404
+        assert answer.body["error"] == "not_found"
+
+
+def bad_inputs() -> list[Any]:
+    long_text = "x" * 4001
+    return [
+        pytest.param({}, 422, {"description"}, id="missing description"),
+        pytest.param({"description": "kısa"}, 422, {"description"}, id="too short"),
+        pytest.param({"description": "   çok   kısa   "[:12]}, 422, {"description"}, id="blank padded"),
+        pytest.param({"description": long_text}, 422, {"description"}, id="too long"),
+        pytest.param(valid_request(category="spaceships"), 422, {"category"}, id="unknown category"),
+        pytest.param(
+            valid_request(neighbourhood="atlantis"), 422, {"neighbourhood"}, id="unknown neighbourhood"
+        ),
+        pytest.param(
+            valid_request(category="spaceships", neighbourhood="atlantis"),
+            422,
+            {"category", "neighbourhood"},
+            id="both unknown, both named",
+        ),
+        pytest.param(valid_request(kind="wish"), 422, {"kind"}, id="unknown kind"),
+        pytest.param(valid_request(language="de"), 422, {"language"}, id="unknown language"),
+        pytest.param(valid_request(location={"lat": 41.0}), 422, {"location"}, id="lat without lon"),
+        pytest.param(
+            valid_request(location={"lat": 141.0, "lon": 29.0}), 422, {"location.lat"}, id="lat out of range"
+        ),
+        pytest.param(valid_request(contact={"phone": "call me"}), 422, {"contact.phone"}, id="bad phone"),
+        pytest.param(valid_request(contact={"email": "a@b"}), 422, {"contact.email"}, id="bad email"),
+        pytest.param(valid_request(priority="high"), 422, {"priority"}, id="unknown field"),
+        pytest.param(["a list"], 422, {"body"}, id="not an object"),
+        pytest.param("{not json", 400, set(), id="not JSON"),
+        pytest.param(json.dumps(valid_request(description="y" * 3000)) * 12, 413, set(), id="oversized"),
+    ]
+
+
+@pytest.mark.parametrize(("body", "status", "fields"), bad_inputs())
+def test_bad_input_is_refused_with_named_fields_and_nothing_is_stored(
+    call: Call, table_name: str, body: Any, status: int, fields: set[str]
+) -> None:
+    # When a client sends something wrong
+    with counting_aws_calls() as calls:
+        answer = call("POST", "/requests", body)
+    # Then it is told what, in JSON
+    assert answer.status == status, answer.body
+    assert answer.body["error"]
+    assert {f["field"] for f in answer.body["fields"]} == fields
+    assert all(f["message"] for f in answer.body["fields"])
+    # And nothing was written
+    assert not [op for op in calls if not op.split(":")[1].startswith(("Get", "Query"))]
+    assert pool_items(table_name) == []
+
+
+def test_catalog_offers_categories_kinds_and_neighbourhoods_in_both_languages(call: Call) -> None:
+    answer = call("GET", "/catalog")
+    assert answer.status == 200
+    codes = {c["code"] for c in answer.body["categories"]}
+    assert {"veterinary", "road_sidewalk", "debris", "other"} <= codes
+    assert all(c["name"]["tr"] and c["name"]["en"] for c in answer.body["categories"])
+    assert {k["code"] for k in answer.body["kinds"]} == {
+        "request",
+        "complaint",
+        "suggestion",
+        "information",
+        "thanks",
+    }
+    assert len(answer.body["neighbourhoods"]) >= 20
+    assert "keywords" not in answer.body["categories"][0]
+
+
+def test_catalog_is_cacheable_and_revalidates_with_its_etag(call: Call) -> None:
+    first = call("GET", "/catalog")
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    again = call("GET", "/catalog", headers={"if-none-match": first.headers["ETag"]})
+    assert again.status == 304
+    assert again.body == ""
+
+
+def test_staff_edits_to_the_catalogue_win_over_the_shipped_seed(call: Call, table_name: str) -> None:
+    # Given a supervisor renamed a category in the table
+    client = boto3.client("dynamodb")
+    client.update_item(
+        TableName=table_name,
+        Key=serialize({"pk": CATALOG_PK, "sk": "CAT#debris"}),
+        UpdateExpression="SET #n.tr = :tr",
+        ExpressionAttributeNames={"#n": "name"},
+        ExpressionAttributeValues=serialize({":tr": "Moloz ve hafriyat"}),
+    )
+    # When the stack is deployed again (the seed runs again)
+    from civicdesk import catalogue
+    from civicdesk.store import Store
+
+    inserted = Store(table_name).seed_catalogue(catalogue.shipped())
+    # Then nothing was overwritten, and the catalogue shows the edit
+    assert inserted == 0
+    debris = next(c for c in call("GET", "/catalog").body["categories"] if c["code"] == "debris")
+    assert debris["name"]["tr"] == "Moloz ve hafriyat"
+
+
+def test_unknown_path_is_a_json_404(call: Call) -> None:
+    answer = call("GET", "/nowhere")
+    assert answer.status == 404
+    assert answer.body["error"] == "no_route"
