@@ -105,4 +105,6 @@ def report(template: dict[str, Any]) -> None:
     print(f"  per status look-up   : {_per_call(read_calls, FILED)}\n")
     print("Throughput in-process against moto (regression guard, not a target)")
     print(f"  POST /requests       : {FILED / filing:7.0f} requests/s")
-    print(f"  GET /requests/{{code}} : {FILED / reading:7.0f} requests/s\n")
+    print(f"  GET /requests/{{code}} : {FILED / reading:7.0f} requests/s")
+    print("  (moto deep-copies the whole table on every TransactWriteItems, so POST slows as the table")
+    print(f"   grows; this run files {FILED} into an empty pool: compare runs of the same size)\n")
