@@ -21,10 +21,14 @@ ENV_STAGE: Final = "STAGE"
 ENV_TABLE_NAME: Final = "TABLE_NAME"
 ENV_CATALOG_CACHE_SECONDS: Final = "CATALOG_CACHE_SECONDS"
 
+# Resource metadata key naming a function's source directory (read by the local stack).
+METADATA_SOURCE: Final = "civicdesk:source"
+
 # CfnOutput ids (also the output keys in the deployed stack).
 OUTPUT_API_URL: Final = "ApiUrl"
 OUTPUT_TABLE_NAME: Final = "TableName"
 OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"
+OUTPUT_WEB_URL: Final = "WebUrl"
 
 # Table layout: key and index attribute names the store in civicdesk writes.
 TABLE_PK: Final = "pk"

@@ -87,8 +87,12 @@ class CivicFunction(Construct):
                 **(environment or {}),
             },
         )
+        cfn_function = self.function.node.default_child
+        # Tells the local stack (local/) which source directory a template function runs; CloudFormation
+        # ignores resource metadata.
+        cfn_function.add_metadata(names.METADATA_SOURCE, f"functions/{code_dir}")  # type: ignore[union-attr]
         acknowledge(
-            self.function.node.default_child,  # type: ignore[arg-type]
+            cfn_function,  # type: ignore[arg-type]
             "AwsSolutions-L1",
             "Pinned to python3.13 on purpose: the deps layer is built for cp313/arm64 and the local and CI "
             "interpreters match it; the runtime moves with the layer build, in one change.",

@@ -53,6 +53,7 @@ class Category(BaseModel):
     resolution_hours: float | None = Field(default=None, gt=0)
     keywords: tuple[Keyword, ...] = ()
     active: bool = True
+    position: int = Field(default=0, description="order in forms: the busiest categories first")
 
 
 class Neighbourhood(BaseModel):
@@ -106,7 +107,10 @@ class Catalogue(BaseModel):
 def shipped() -> Catalogue:
     """The catalogue as shipped in the package: the seed, and the fixed vocabularies."""
     text = resources.files("civicdesk").joinpath("data/catalogue.json").read_text(encoding="utf-8")
-    return Catalogue.model_validate(json.loads(text))
+    data = json.loads(text)
+    for position, category in enumerate(data["categories"]):
+        category.setdefault("position", position)  # the file's order is the form's order
+    return Catalogue.model_validate(data)
 
 
 class CachedCatalogue:

@@ -1,0 +1,80 @@
+"""`make run`: Civic Desk on this machine, no AWS account needed.
+
+    python -m local [--port 8000] [--sample 300] [--speedup 1] [--verbose] [--ready-file PATH]
+
+Prints one line with the local URL once everything is ready; Ctrl-C stops it cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from local.stack import running, synthesize, wait_forever
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description="Run Civic Desk locally.")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback only, unless you mean it")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--sample", type=int, default=int(os.environ.get("SEED", "300")), help="sample requests (0: empty)"
+    )
+    parser.add_argument(
+        "--speedup",
+        type=float,
+        default=float(os.environ.get("SPEEDUP", "1")),
+        help="scheduled rules run N× faster",
+    )
+    parser.add_argument("--verbose", action="store_true", default=os.environ.get("VERBOSE") == "1")
+    parser.add_argument(
+        "--resynth", action="store_true", help="synthesize even if the cached template is fresh"
+    )
+    parser.add_argument("--template", type=Path, help="use this synthesized template instead of synthesizing")
+    parser.add_argument(
+        "--ready-file", type=Path, help="write URLs and resource names here once ready (tests)"
+    )
+    return parser.parse_args(argv)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, _stop)
+    template, cached = (args.template, True) if args.template else synthesize(force=args.resynth)
+    try:
+        with running(
+            template,
+            host=args.host,
+            port=args.port,
+            sample=args.sample,
+            speedup=args.speedup,
+            verbose=args.verbose,
+        ) as system:
+            elapsed = time.monotonic() - started
+            if args.ready_file:
+                info = {**system.ready_info(), "startup_seconds": elapsed, "synth_cached": cached}
+                args.ready_file.write_text(json.dumps(info))
+            print(
+                f"Civic Desk is running at {system.url}  (API docs {system.url}/docs; "
+                f"ready in {elapsed:.1f} s{', cached template' if cached else ''}; Ctrl-C stops)",
+                flush=True,
+            )
+            wait_forever()
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The whole system on one machine: emulator, resources from the template, gateway, timer.
+
+Everything binds to loopback and every AWS client in the process points at the emulator
+(`AWS_ENDPOINT_URL`), so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+import boto3
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
+from local.gateway import Gateway, read_api
+from local.lambdas import bridged
+from local.template import Template, load
+from local.timer import Timer
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTH_DIR = ROOT / "build" / "local-cdk.out"
+STACK = "CivicDesk-Dev"
+SYNTH_INPUTS = ("infra", "functions", "layers/core", "cdk.json")
+CATALOGUE_RESOURCE = "Custom::CatalogueSeed"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _newest_input() -> float:
+    newest = 0.0
+    for name in SYNTH_INPUTS:
+        path = ROOT / name
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if "__pycache__" not in p.parts)
+        newest = max([newest, *(p.stat().st_mtime for p in files if p.is_file())])
+    return newest
+
+
+def synthesize(force: bool = False) -> tuple[Path, bool]:
+    """The dev template, synthesized in a child process (the CDK's jsii runtime does not stay
+    resident); reused while no input changed since. Returns (path, whether it was cached)."""
+    template = SYNTH_DIR / f"{STACK}.template.json"
+    if not force and template.exists() and template.stat().st_mtime > _newest_input():
+        return template, True
+    environment = {
+        **os.environ,
+        "CDK_OUTDIR": str(SYNTH_DIR),
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    subprocess.run([sys.executable, str(ROOT / "infra" / "app.py")], check=True, cwd=ROOT, env=environment)  # noqa: S603
+    return template, False
+
+
+def point_clients_at(endpoint: str) -> None:
+    """Every boto3 client made from now on talks to the emulator, with dummy credentials."""
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - the emulator's dummy credentials
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(variable, None)
+
+
+def enable_state_machine_execution(endpoint: str) -> None:
+    body = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
+    request = Request(f"{endpoint}/moto-api/config", data=body, method="POST")  # noqa: S310 - loopback
+    request.add_header("Content-Type", "application/json")
+    with urlopen(request, timeout=5):  # noqa: S310 - loopback emulator
+        pass
+
+
+@dataclass
+class Running:
+    url: str
+    emulator_url: str
+    resources: LocalResources
+    timer: Timer
+    server: BaseWSGIServer
+
+    def ready_info(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "emulator": self.emulator_url,
+            "tables": self.resources.tables,
+            "functions": {f.logical_id: f.name for f in self.resources.functions.values()},
+        }
+
+
+def invoke(function: str, event: dict[str, Any]) -> Any:
+    """Invoke a function through the emulator's Lambda API (and so through the bridge)."""
+    answer = boto3.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
+    payload = json.loads(answer["Payload"].read() or b"null")
+    if answer.get("FunctionError"):
+        raise RuntimeError(f"{function} failed: {payload}")
+    return payload
+
+
+def run_custom_resources(template: Template, resources: LocalResources, resolve: Resolver) -> None:
+    """What CloudFormation does at deploy time: the catalogue seed's Create."""
+    for logical_id, props in custom_resources(template, CATALOGUE_RESOURCE):
+        provider = _provider_target(template, props["ServiceToken"]["Fn::GetAtt"][0])
+        event = {
+            "RequestType": "Create",
+            "LogicalResourceId": logical_id,
+            "ResourceType": CATALOGUE_RESOURCE,
+            "ResourceProperties": resolve({k: v for k, v in props.items() if k != "ServiceToken"}),
+        }
+        invoke(resources.refs[provider], event)
+
+
+def _provider_target(template: Template, framework_function: str) -> str:
+    """Our on-event function behind a CDK custom resource provider (the framework names it in env)."""
+    variables = template["Resources"][framework_function]["Properties"]["Environment"]["Variables"]
+    return str(variables["USER_ON_EVENT_FUNCTION_ARN"]["Fn::GetAtt"][0])
+
+
+@contextmanager
+def running(
+    template_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    sample: int = 0,
+    speedup: float = 1.0,
+    verbose: bool = False,
+) -> Iterator[Running]:
+    """Start everything; stop everything on exit."""
+    template = load(template_path)
+    emulator_port = free_port(host)
+    emulator_url = f"http://{host}:{emulator_port}"
+    os.environ["MOTO_PORT"] = str(emulator_port)  # Step Functions calls back to the emulator here
+    point_clients_at(emulator_url)
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon on this machine
+
+    if not verbose:  # the emulator and the gateway would log every request
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with ExitStack() as stack:
+        emulator = ThreadedMotoServer(ip_address=host, port=emulator_port, verbose=False)
+        emulator.start()
+        stack.callback(emulator.stop)
+        enable_state_machine_execution(emulator_url)
+
+        resources = create_from_template(template)
+        os.environ.update(resources.environment())
+        if not verbose:  # handlers log JSON lines; keep the console readable unless asked
+            os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+        handlers = resources.handlers()
+        timeouts = {f.name: f.timeout for f in resources.functions.values()}
+        stack.enter_context(bridged(handlers, timeouts))
+
+        resolve = Resolver(resources, STACK)
+        run_custom_resources(template, resources, resolve)
+        if sample:
+            from civicdesk import catalogue
+            from civicdesk.store import Store
+            from local.sample import load_sample
+
+            table = resources.table()
+            load_sample(table, Store(table).load_catalogue(catalogue.shipped()), sample)
+
+        from local.openapi import schema
+
+        api = read_api(template, resources, resolve, emulator_url)
+        gateway = Gateway(api, handlers, timeouts, openapi=schema)
+        server = make_server(host, port, gateway, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")
+        thread.start()
+        stack.callback(server.shutdown)
+
+        timer = Timer(resources.schedules, invoke, speedup=speedup)
+        timer.start()
+        stack.callback(timer.stop)
+        yield Running(
+            url=f"http://{host}:{server.server_port}",
+            emulator_url=emulator_url,
+            resources=resources,
+            timer=timer,
+            server=server,
+        )
+
+
+def wait_forever() -> None:
+    while True:
+        time.sleep(3600)

@@ -1,0 +1,64 @@
+"""The whole system as `make run` starts it, in a child process on free ports, once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.stack import free_port
+from tests.infra.synth import Synth
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    url: str
+    emulator: str
+    info: dict[str, Any]
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the running emulator (to check what was, or was not, stored)."""
+        return boto3.client(service, endpoint_url=self.emulator, region_name="eu-central-1")
+
+    @property
+    def table(self) -> str:
+        return str(next(iter(self.info["tables"].values())))
+
+
+@pytest.fixture(scope="session")
+def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """`python -m local` with the session's template (no second synth), empty pool, loopback only."""
+    ready = tmp_path_factory.mktemp("local") / "ready.json"
+    log = ready.with_name("local.log")
+    command = [
+        sys.executable, "-m", "local", "--port", str(free_port()), "--sample", "0",
+        "--template", str(dev_synth.path), "--ready-file", str(ready),
+    ]  # fmt: skip
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not ready.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the local stack did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+            info = json.loads(ready.read_text())
+            yield LocalStack(url=info["url"], emulator=info["emulator"], info=info)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
