@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAGE ?= dev
 PORT ?= 8000
+SEED ?= 300
+SPEEDUP ?= 1
 CDK := node_modules/.bin/cdk
 CDK_OUT := cdk.out
 PYTEST_ARGS ?=
@@ -27,7 +29,7 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth lint format typecheck test test-unit test-infra bench openapi run deploy diff clean
+.PHONY: help install layers synth browser lint format typecheck test test-unit test-infra bench openapi run deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,7 +80,15 @@ define run_pytest
 	if [ $$status -eq 5 ]; then echo "no tests collected in $(1)"; status=0; fi; exit $$status
 endef
 
-test: install layers ## every test, offline: unit, integration (moto), infra (template, cdk-nag, cfn-lint)
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium (/usr/bin/chromium) for the browser tests" >&2; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM) ## Debian's Chromium for the browser tests
+
+test: install layers browser ## every test, offline: unit, integration (moto), infra (template, cdk-nag, cfn-lint)
 	$(BIN)/ruff check .
 	@$(call run_pytest,tests)
 
@@ -91,8 +101,8 @@ bench: install layers ## print the figures: AWS calls per request, import-time r
 openapi: $(INSTALLED) ## write docs/openapi.json from the code
 	$(BIN)/python -m local.openapi --write
 
-run: install layers ## run the whole system locally (the local-stack issue builds it)
-	@echo "make run: the local stack is not built yet (see the local-stack issue)." >&2; exit 1
+run: install layers ## the whole system on this machine: PORT=8000 SEED=300 (sample requests; 0: empty) SPEEDUP=1
+	$(BIN)/python -m local --port $(PORT) --sample $(SEED) --speedup $(SPEEDUP)
 
 deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
 	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
