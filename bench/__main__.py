@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import imports, intake
+from bench import classifier, imports, intake
 
 
 def main() -> int:
@@ -33,6 +33,7 @@ def main() -> int:
         template = intake.synth_template(Path(outdir))
     intake.report(template)
     imports.report()
+    classifier.report()
     return 0
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # Turkish capitals first: Python's lower() turns İ into "i" plus a combining dot, and I into "i"
 # where Turkish wants "ı". For matching, both I and İ fold to "i" so the two keyboards meet.
 _CAPITALS = str.maketrans({"İ": "i", "I": "i"})
-_TURKISH = str.maketrans({"ç": "c", "ğ": "g", "ı": "i", "ö": "o", "ş": "s", "ü": "u", "â": "a", "î": "i", "û": "u"})
+_TURKISH = str.maketrans(
+    {"ç": "c", "ğ": "g", "ı": "i", "ö": "o", "ş": "s", "ü": "u", "â": "a", "î": "i", "û": "u"}
+)
 _TR_LOWER = str.maketrans({"İ": "i", "I": "ı"})
 _APOSTROPHE = re.compile(r"(?<=\w)['’‘`´](?=\w)")
 _WORD = re.compile(r"[^\W_]+")
@@ -29,12 +30,15 @@ _HARDENED = {"g": "k", "b": "p", "d": "t"}
 # Inflectional suffixes (folded, so ı/i and u/ü coincide) that may follow a short stem. Short
 # stems (`yol`, `çöp`, `su`) only match when the rest of the word is a chain of these, so that
 # `çöpler` is garbage but `çimento` is not grass and `doğru` is not a dog.
-_SUFFIXES = (
-    "lar ler imiz umuz iniz unuz miz muz niz nuz im um in un m n si su i u yi yu ni nu nin nun yin yun "
-    "a e ya ye na ne da de ta te nda nde dan den tan ten ndan nden la le yla yle ki "
-    "ci cu lik luk li lu siz suz di du ti tu dir dur tir tur ydi ydu mis mus ymis ymus s es"
-).split()
-_SUFFIX_CHAIN = re.compile("(?:" + "|".join(sorted(set(_SUFFIXES), key=len, reverse=True)) + ")*")
+_SUFFIXES = frozenset({
+    "lar", "ler", "imiz", "umuz", "iniz", "unuz", "miz", "muz", "niz", "nuz", "im", "um", "in", "un",
+    "si", "su", "i", "u", "yi", "yu", "ni", "nu", "nin", "nun", "yin", "yun", "a", "e", "ya", "ye", "na",
+    "ne", "da", "de", "ta", "te", "nda", "nde", "dan", "den", "tan", "ten", "ndan", "nden", "la", "le",
+    "yla", "yle", "ki", "ci", "cu", "lik", "luk", "lig", "lug", "li", "lu", "siz", "suz", "di", "du",
+    "ti", "tu", "dir", "dur", "tir", "tur", "ydi", "ydu", "mis", "mus", "ymis", "ymus",
+})  # fmt: skip
+_SUFFIX_CHAIN = re.compile("(?:" + "|".join(sorted(_SUFFIXES, key=len, reverse=True)) + ")*")
+_ENGLISH_PLURAL = frozenset({"s", "es"})
 MAX_SUFFIX_CHAIN = 10  # longer "suffix" tails are not suffixes; also bounds regex backtracking
 
 
@@ -61,13 +65,18 @@ def words(text: str) -> list[str]:
 
 
 def soften(stem: str) -> str | None:
-    """The stem as it reads before a vowel suffix (`kopek` → `kopeg`), or None when it does not change."""
-    last = _SOFTENED.get(stem[-1:])
+    """The stem as it reads before a vowel suffix (`kopek` → `kopeg`), or None when it does not change.
+
+    Short stems are left alone: one-syllable words mostly keep their consonant (`kat` → `katı`).
+    """
+    last = _SOFTENED.get(stem[-1:]) if len(stem) >= 4 else None
     return stem[:-1] + last if last else None
 
 
 def is_suffix_chain(rest: str) -> bool:
-    """True when `rest` (folded) is empty or reads as Turkish inflection (`ler`, `lerden`, `yu`, `s`)."""
+    """True when `rest` (folded) is empty or reads as inflection (`ler`, `lerden`, `yu`; English `s`)."""
+    if rest in _ENGLISH_PLURAL:
+        return True
     return len(rest) <= MAX_SUFFIX_CHAIN and _SUFFIX_CHAIN.fullmatch(rest) is not None
 
 
@@ -97,18 +106,15 @@ def lemma(word: str, *, compound: bool = False) -> str:
         # A lone word keeps its ending unless it is plainly a marker (`tahtakurusu`): `kedi`, `kazı`
         # and `yapı` end in a vowel of their own.
         return word[:-2] if len(word) >= 6 and word.endswith(("si", "su")) and word[-3] in VOWELS else word
-    if len(word) >= 4 and word.endswith(("si", "su", "yi", "yu")) and word[-3] in VOWELS:
+    if len(word) >= 4 and word.endswith(("yi", "yu")) and word[-3] in VOWELS:
         return word[:-2]
+    if len(word) >= 5 and word.endswith(("si", "su")) and word[-3] in VOWELS:
+        return word[:-2]  # `kutusu` → `kutu`; but `taşı` and `sesi` are `taş` and `ses` plus `ı`
     if len(word) >= 3 and word[-1] in "iu" and word[-2] not in VOWELS:
         base = word[:-1]
         hard = _HARDENED.get(base[-1])
         return base[:-1] + hard if hard and base[-2:-1] in VOWELS else base
     return word
-
-
-@lru_cache(maxsize=4096)
-def _deletes(word: str) -> frozenset[str]:
-    return frozenset(word[:i] + word[i + 1 :] for i in range(len(word)))
 
 
 def distance(a: str, b: str, limit: int = 2) -> int:
@@ -141,6 +147,6 @@ def deletions(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}
     for _ in range(depth):
-        frontier = {shorter for w in frontier if len(w) > 1 for shorter in _deletes(w)}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         found |= frontier
     return found
