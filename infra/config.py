@@ -37,6 +37,15 @@ class StageConfig:
     cors_max_age_days: int = 1
     api_5xx_alarm_threshold: int = 1
     lambda_memory_mb: int = 512
+    # Router: auto-route at or above this classifier confidence, else triage (context: routing_threshold).
+    routing_confidence_threshold: float = 0.6
+    router_retry_interval_seconds: int = 1
+    event_archive_days: int = 90
+    # SLA checker: schedule period, warning lead before the first-response deadline, and how long a
+    # request may stay `received` (unrouted) before it is sent to triage.
+    sla_check_minutes: int = 5
+    sla_warn_lead_hours: float = 6
+    stuck_received_minutes: int = 10
 
     @property
     def is_prod(self) -> bool:

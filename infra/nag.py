@@ -8,6 +8,7 @@ so the reasons are visible in the template (audit trail, and the tests read them
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -26,3 +27,12 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     if len(reason.strip()) < 20:
         raise ValueError(f"acknowledgement of {rule_id} needs a real reason, got {reason!r}")
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+
+
+def invoke_versions_finding(function: lambda_.IFunction) -> str:
+    """The IAM5 finding id for `lambda:InvokeFunction` on `<function ARN>:*` (its versions/aliases),
+    which CDK grants wherever something invokes a function (providers, Step Functions tasks)."""
+    cfn_function = function.node.default_child
+    assert isinstance(cfn_function, lambda_.CfnFunction)
+    logical_id = cdk.Stack.of(function).resolve(cfn_function.logical_id)
+    return f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]"

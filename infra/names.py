@@ -20,6 +20,13 @@ ENV_STAGE: Final = "STAGE"
 # Per-function extras.
 ENV_TABLE_NAME: Final = "TABLE_NAME"
 ENV_CATALOG_CACHE_SECONDS: Final = "CATALOG_CACHE_SECONDS"
+ENV_ROUTER_ARN: Final = "ROUTER_ARN"
+ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
+ENV_SLA_WARN_LEAD_HOURS: Final = "SLA_WARN_LEAD_HOURS"
+ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
+ENV_SLA_TIME_BUDGET_MARGIN_MS: Final = "SLA_TIME_BUDGET_MARGIN_MS"
+# Metric the SLA checker publishes (functions/sla_checker) and its lag alarm watches.
+METRIC_SLA_LAG_SECONDS: Final = "LagSeconds"
 
 # Resource metadata key naming a function's source directory (read by the local stack).
 METADATA_SOURCE: Final = "civicdesk:source"
@@ -29,6 +36,8 @@ OUTPUT_API_URL: Final = "ApiUrl"
 OUTPUT_TABLE_NAME: Final = "TableName"
 OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"
 OUTPUT_WEB_URL: Final = "WebUrl"
+OUTPUT_EVENT_BUS_NAME: Final = "EventBusName"
+OUTPUT_ROUTER_ARN: Final = "RouterArn"
 
 # Table layout: key and index attribute names the store in civicdesk writes.
 TABLE_PK: Final = "pk"
@@ -53,6 +62,9 @@ FUNCTION_INTAKE: Final = "intake"
 HANDLER_INTAKE: Final = "handler.lambda_handler"
 FUNCTION_CATALOGUE_SEED: Final = "catalogue_seed"
 HANDLER_CATALOGUE_SEED: Final = "handler.on_event"
+FUNCTION_ROUTER: Final = "router"
+FUNCTION_SLA_CHECKER: Final = "sla_checker"
+HANDLER_SLA_CHECKER: Final = "handler.lambda_handler"
 
 
 def stack_name(stage: str) -> str:

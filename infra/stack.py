@@ -14,7 +14,10 @@ from infra.constructs.catalogue import CatalogueSeed
 from infra.constructs.intake import Intake
 from infra.constructs.layers import CivicLayers
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.router import Router
+from infra.constructs.sla import SlaChecker
 from infra.constructs.storage import Storage
+from infra.constructs.web import CitizenWeb
 
 
 class CivicDeskStack(Stack):
@@ -34,12 +37,34 @@ class CivicDeskStack(Stack):
         self.intake = Intake(
             self, "Intake", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
         )
+        self.router = Router(
+            self, "Router", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
+        )
+        self.sla = SlaChecker(
+            self, "Sla", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
+        )
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
+        )
+        self.web = CitizenWeb(
+            self, "Web", config=config, api_url=self.api.url, api_origin=self.api.http_api.api_endpoint
         )
         self.monitoring.finish()
 
         CfnOutput(self, names.OUTPUT_API_URL, value=self.api.url, description="Base URL of the citizen API")
+        CfnOutput(self, names.OUTPUT_WEB_URL, value=self.web.url, description="The citizen web page")
+        CfnOutput(
+            self,
+            names.OUTPUT_EVENT_BUS_NAME,
+            value=self.router.bus.event_bus_name,
+            description="Domain events",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ROUTER_ARN,
+            value=self.router.state_machine.state_machine_arn,
+            description="The router state machine",
+        )
         CfnOutput(
             self, names.OUTPUT_TABLE_NAME, value=self.storage.table.table_name, description="The pool table"
         )

@@ -115,8 +115,9 @@ class LocalResources:
 class Resolver:
     """Resolves CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select) locally."""
 
-    def __init__(self, created: LocalResources, stack_name: str) -> None:
+    def __init__(self, created: LocalResources, stack_name: str, template: Template | None = None) -> None:
         self.created = created
+        self.types = {k: v.get("Type", "") for k, v in (template or {}).get("Resources", {}).items()}
         self.pseudo = {
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT,
@@ -131,15 +132,23 @@ class Resolver:
             return self.pseudo[logical_id]
         if logical_id in self.created.refs:
             return self.created.refs[logical_id]
-        # Resources the emulator does not need (roles, keys, log groups): a stable stand-in.
-        return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}"
+        return self._stand_in(logical_id)
+
+    def _stand_in(self, logical_id: str) -> str:
+        """Resources the emulator does not need (roles, keys, log groups): a stable, well-formed ARN."""
+        shapes = {
+            "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT}:role/{logical_id}",
+            "AWS::KMS::Key": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{logical_id}",
+            "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{logical_id}",
+        }
+        return shapes.get(self.types.get(logical_id, ""), f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}")
 
     def get_att(self, logical_id: str, attribute: str) -> str:
         known = self.created.attributes.get(logical_id, {})
         if attribute in known:
             return known[attribute]
         if attribute == "Arn":
-            return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}"
+            return self._stand_in(logical_id)
         return f"{logical_id}.{attribute}"
 
     def __call__(self, value: Any) -> Any:
@@ -203,7 +212,7 @@ def _functions(template: Template) -> Iterator[tuple[str, dict[str, Any], str]]:
 def create_from_template(template: Template, stack_name: str = "CivicDesk-Local") -> LocalResources:
     """Create the template's resources with boto3 (against whatever endpoint boto3 is pointed at)."""
     created = LocalResources()
-    resolve = Resolver(created, stack_name)
+    resolve = Resolver(created, stack_name, template)
 
     # Names and ARNs that other resources refer to are deterministic: compute them first, so
     # functions and state machines may refer to each other in any order.

@@ -76,7 +76,7 @@ def bridged(handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None 
     ) -> tuple[str, bool, str]:
         handler = handlers.get(self.function_name)
         if handler is None:
-            return original(self, event)
+            return original(self, event)  # type: ignore[arg-type]
         context = LocalContext(self.function_name, (timeouts or {}).get(self.function_name, 30))
         try:
             payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})

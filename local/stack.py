@@ -171,7 +171,7 @@ def running(
         timeouts = {f.name: f.timeout for f in resources.functions.values()}
         stack.enter_context(bridged(handlers, timeouts))
 
-        resolve = Resolver(resources, STACK)
+        resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
         if sample:
             from civicdesk import catalogue

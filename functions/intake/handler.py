@@ -6,7 +6,6 @@ Thin: Powertools parses and validates, `civicdesk` does the work, `civicdesk.htt
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -18,10 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import catalogue as catalogue_module
-from civicdesk import codes, intake, public_api
-from civicdesk.catalogue import CachedCatalogue, Catalogue
-from civicdesk.config import Settings
+from civicdesk import codes, intake, public_api, runtime
+from civicdesk.catalogue import Catalogue
 from civicdesk.errors import RequestNotFound
 from civicdesk.http import ErrorBody, register_error_handlers, too_large
 from civicdesk.models import Channel
@@ -44,24 +41,12 @@ _ERRORS: dict[int, OpenAPIResponse] = {
 }
 
 
-@cache
-def settings() -> Settings:
-    return Settings.from_env()
-
-
-@cache
 def get_store() -> Store:
-    return Store(settings().table_name)
-
-
-@cache
-def _cached_catalogue() -> CachedCatalogue:
-    shipped = catalogue_module.shipped()
-    return CachedCatalogue(lambda: get_store().load_catalogue(shipped), settings().catalog_cache_seconds)
+    return runtime.store()
 
 
 def get_catalogue() -> Catalogue:
-    return _cached_catalogue().get()
+    return runtime.catalogue()
 
 
 @app.post(
@@ -155,7 +140,7 @@ def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Resp
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = settings().max_body_bytes
+    limit = runtime.settings().max_body_bytes
     size = len((event.get("body") or "").encode())
     if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
         return too_large(limit)

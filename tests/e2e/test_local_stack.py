@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
@@ -108,3 +109,25 @@ def test_unknown_paths_and_methods_get_json_errors(local_stack: LocalStack) -> N
     status, _, body = http(local_stack, "DELETE", "/catalog")
     assert status == 405
     assert json.loads(body)["error"] == "method_not_allowed"
+
+
+def test_a_request_filed_over_http_is_routed_within_seconds(local_stack: LocalStack) -> None:
+    # When a citizen files a clear request over HTTP
+    status, _, body = http(
+        local_stack,
+        "POST",
+        "/requests",
+        {"description": "Parkta yaralı bir köpek var, bacağı kanıyor, yürüyemiyor."},
+    )
+    assert status == 201
+    code = json.loads(body)["code"]
+    # Then within seconds the public timeline shows it was sent to the department
+    deadline = time.monotonic() + 10
+    while True:
+        view = json.loads(http(local_stack, "GET", f"/requests/{code}")[2])
+        if view["status"] != "received" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert view["status"] == "routed"
+    assert view["department"]["code"] == "veterinary_affairs"
+    assert [e["status"] for e in view["timeline"]] == ["received", "routed"]

@@ -9,11 +9,13 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
+from infra import names
 from infra.app import build_app
 from infra.config import StageConfig
 
 Resource = dict[str, Any]
 PROVIDER_FRAMEWORK_DESCRIPTION = "AWS CDK resource provider framework"
+BUCKET_DEPLOYMENT_TYPE = "Custom::CDKBucketDeployment"
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,16 @@ class Synth:
         return next(iter(found.items()))
 
     def framework_functions(self) -> dict[str, Resource]:
-        """Functions aws-cdk-lib builds for us (the custom-resource provider framework)."""
+        """Functions aws-cdk-lib builds for us (the custom-resource provider framework, the web deployer)."""
+        deployers = {
+            r["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+            for r in self.resources(BUCKET_DEPLOYMENT_TYPE).values()
+        }
         return {
             k: v
             for k, v in self.resources("AWS::Lambda::Function").items()
             if v["Properties"].get("Description", "").startswith(PROVIDER_FRAMEWORK_DESCRIPTION)
+            or k in deployers
         }
 
     def civic_functions(self) -> dict[str, Resource]:
@@ -51,9 +58,17 @@ class Synth:
         framework = self.framework_functions()
         return {k: v for k, v in self.resources("AWS::Lambda::Function").items() if k not in framework}
 
-    def function_with_handler(self, handler: str) -> tuple[str, Resource]:
-        found = [(k, v) for k, v in self.civic_functions().items() if v["Properties"]["Handler"] == handler]
-        assert len(found) == 1, f"expected one function with handler {handler}, found {found}"
+    def function_with_handler(self, handler: str, code_dir: str | None = None) -> tuple[str, Resource]:
+        """The one function running `handler`, from `functions/<code_dir>` if given (several functions
+        use `handler.lambda_handler`)."""
+        source = f"functions/{code_dir}" if code_dir else None
+        found = [
+            (k, v)
+            for k, v in self.civic_functions().items()
+            if v["Properties"]["Handler"] == handler
+            and source in (None, v.get("Metadata", {}).get(names.METADATA_SOURCE))
+        ]
+        assert len(found) == 1, f"expected one function with handler {handler} in {code_dir}, found {found}"
         return found[0]
 
     def role_of(self, function: Resource) -> str:

@@ -22,7 +22,7 @@ def test_the_three_citizen_routes_exist(dev_synth: Synth) -> None:
 
 def test_every_route_proxies_to_the_intake_function(dev_synth: Synth) -> None:
     # Given the intake function
-    intake_id, _ = dev_synth.function_with_handler(names.HANDLER_INTAKE)
+    intake_id, _ = dev_synth.function_with_handler(names.HANDLER_INTAKE, names.FUNCTION_INTAKE)
     integrations = dev_synth.resources("AWS::ApiGatewayV2::Integration")
     for route in dev_synth.resources("AWS::ApiGatewayV2::Route").values():
         # When we follow each route's target
@@ -36,7 +36,7 @@ def test_every_route_proxies_to_the_intake_function(dev_synth: Synth) -> None:
 
 def test_api_gateway_may_invoke_intake_per_route(dev_synth: Synth) -> None:
     # Given the intake function / When we list the permissions API Gateway holds on it
-    intake_id, _ = dev_synth.function_with_handler(names.HANDLER_INTAKE)
+    intake_id, _ = dev_synth.function_with_handler(names.HANDLER_INTAKE, names.FUNCTION_INTAKE)
     permissions = [
         p["Properties"]
         for p in dev_synth.resources("AWS::Lambda::Permission").values()

@@ -13,6 +13,19 @@ from infra.config import load_config
 from tests.infra.synth import Synth, as_list
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# CloudWatch Logs vended delivery and X-Ray sampling, which Step Functions logging/tracing need on "*"
+STATE_MACHINE_STAR_ACTIONS = {
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
 INTAKE_DYNAMODB_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:Query",
@@ -28,9 +41,20 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Action::kms:ReEncrypt\*\]",
         r"AwsSolutions-IAM5\[Action::kms:GenerateDataKey\*\]",
         r"AwsSolutions-IAM5\[Resource::<CatalogueSeedFunction[0-9A-F]{8}\.Arn>:\*\]",
+        # the router state machine invokes its three task functions (any version)
+        r"AwsSolutions-IAM5\[Resource::<Router(Classify|Assign|Triage)TaskFunction[0-9A-F]{8}\.Arn>:\*\]",
+        # web page deployment (BucketDeployment): its S3 grants on the asset bucket and the site bucket
+        r"AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*\]",
+        r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+        r"<AWS::Region>/\*\]",
+        r"AwsSolutions-IAM5\[Resource::<WebSite[0-9A-F]{8}\.Arn>/\*\]",
     ],
     "AWS::Lambda::Function": [r"AwsSolutions-L1"],
     "AWS::ApiGatewayV2::Route": [r"AwsSolutions-APIG4"],
+    "AWS::S3::Bucket": [r"AwsSolutions-S1"],
+    # the SLA checker's dead-letter queue is a DLQ (of a schedule target), which SQS3 cannot see
+    "AWS::SQS::Queue": [r"AwsSolutions-SQS3"],
+    "AWS::CloudFront::Distribution": [r"AwsSolutions-CFR[1-4]"],
 }
 
 
@@ -58,10 +82,9 @@ def test_every_function_is_python313_arm64_and_traced(any_synth: Synth) -> None:
 def test_the_only_other_function_is_the_provider_framework(dev_synth: Synth) -> None:
     # Given the dev stack / When we list functions that CivicFunction did not build
     framework = dev_synth.framework_functions()
-    # Then there is exactly one: the custom-resource provider framework of the catalogue seed
-    assert len(framework) == 1
-    (props,) = (f["Properties"] for f in framework.values())
-    assert props["Handler"] == "framework.onEvent"
+    # Then there are exactly two: the catalogue seed's provider framework and the web page's deployer
+    handlers = sorted(f["Properties"]["Handler"] for f in framework.values())
+    assert handlers == ["framework.onEvent", "index.handler"]
 
 
 def test_every_function_logs_to_its_own_log_group_with_retention(any_synth: Synth) -> None:
@@ -94,7 +117,8 @@ def test_every_function_gets_the_powertools_environment(dev_synth: Synth) -> Non
         assert variables[names.ENV_POWERTOOLS_METRICS_NAMESPACE] == names.METRICS_NAMESPACE, logical_id
         assert variables[names.ENV_POWERTOOLS_LOG_LEVEL] == "INFO", logical_id
         assert variables[names.ENV_STAGE] == "dev", logical_id
-        assert variables[names.ENV_TABLE_NAME] == {"Ref": dev_synth.only("AWS::DynamoDB::Table")[0]}
+        if names.ENV_TABLE_NAME in variables:  # the dispatcher reads the stream, not the table
+            assert variables[names.ENV_TABLE_NAME] == {"Ref": dev_synth.only("AWS::DynamoDB::Table")[0]}
 
 
 def test_every_function_has_its_own_role(dev_synth: Synth) -> None:
@@ -140,7 +164,7 @@ def test_no_role_uses_an_aws_managed_policy(any_synth: Synth) -> None:
 
 def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synth) -> None:
     # Given the intake function's role
-    _, intake = dev_synth.function_with_handler(names.HANDLER_INTAKE)
+    _, intake = dev_synth.function_with_handler(names.HANDLER_INTAKE, names.FUNCTION_INTAKE)
     statements = dev_synth.statements_of_role(dev_synth.role_of(intake))
     table_id, _ = dev_synth.only("AWS::DynamoDB::Table")
     # When we collect its DynamoDB permissions
@@ -154,16 +178,25 @@ def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synt
 
 def test_seed_can_only_put_items(dev_synth: Synth) -> None:
     # Given the catalogue seed function's role / When we collect its DynamoDB permissions
-    _, seed = dev_synth.function_with_handler(names.HANDLER_CATALOGUE_SEED)
+    _, seed = dev_synth.function_with_handler(names.HANDLER_CATALOGUE_SEED, names.FUNCTION_CATALOGUE_SEED)
     statements = dev_synth.statements_of_role(dev_synth.role_of(seed))
     # Then conditional PutItem is all it can do
     assert _dynamodb_actions(statements) == {"dynamodb:PutItem"}
 
 
-@pytest.mark.parametrize("handler", [names.HANDLER_INTAKE, names.HANDLER_CATALOGUE_SEED])
-def test_table_users_may_use_the_table_key_and_no_other(dev_synth: Synth, handler: str) -> None:
+@pytest.mark.parametrize(
+    ("handler", "code_dir"),
+    [
+        (names.HANDLER_INTAKE, names.FUNCTION_INTAKE),
+        (names.HANDLER_CATALOGUE_SEED, names.FUNCTION_CATALOGUE_SEED),
+        (names.HANDLER_SLA_CHECKER, names.FUNCTION_SLA_CHECKER),
+    ],
+)
+def test_table_users_may_use_the_table_key_and_no_other(
+    dev_synth: Synth, handler: str, code_dir: str
+) -> None:
     # Given a function that reads or writes the table
-    _, function = dev_synth.function_with_handler(handler)
+    _, function = dev_synth.function_with_handler(handler, code_dir)
     statements = dev_synth.statements_of_role(dev_synth.role_of(function))
     _, table = dev_synth.only("AWS::DynamoDB::Table")
     key_id = table["Properties"]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
@@ -174,13 +207,21 @@ def test_table_users_may_use_the_table_key_and_no_other(dev_synth: Synth, handle
     assert all(st["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]} for st in kms)
 
 
-def test_wildcard_resources_are_only_for_xray(any_synth: Synth) -> None:
-    # Given every identity-policy statement in the stack
+def test_wildcard_resources_are_only_for_actions_without_resource_scoping(any_synth: Synth) -> None:
+    # Given every identity-policy statement in the stack, and the state machine's own policy
+    machine_policies = {
+        k
+        for k, policy in any_synth.resources("AWS::IAM::Policy").items()
+        if any("StateMachineRole" in r["Ref"] for r in policy["Properties"]["Roles"])
+    }
     for logical_id, statement in any_synth.all_iam_statements():
         # When a statement applies to "*"
         if "*" in as_list(statement["Resource"]):
-            # Then it only writes X-Ray traces (which have no resource-level permissions)
-            assert set(as_list(statement["Action"])) <= XRAY_ACTIONS, (logical_id, statement)
+            # Then it only writes X-Ray traces, or (the state machine alone) sets up its log delivery:
+            # neither has resource-level permissions
+            allowed = XRAY_ACTIONS | {"dynamodb:ListStreams"}  # neither takes a resource
+            allowed |= STATE_MACHINE_STAR_ACTIONS if logical_id in machine_policies else set()
+            assert set(as_list(statement["Action"])) <= allowed, (logical_id, statement)
 
 
 def test_no_statement_grants_a_whole_service(any_synth: Synth) -> None:

@@ -327,3 +327,11 @@ def test_any_text_gives_a_valid_classification(text: str) -> None:
     assert 0.0 <= result.runner_up_confidence <= 1.0
     assert result.runner_up is None or result.runner_up in codes
     assert result.neighbourhood is None or result.neighbourhood in {n.code for n in shipped.neighbourhoods}
+
+
+def test_fillers_inside_a_phrase_do_not_break_it(classifier: KeywordClassifier, shipped: Catalogue) -> None:
+    # Given the way people write: an article or intensifier between a phrase's words
+    result = classifier.classify("Sokağımızda yaralı bir köpek yatıyor, arka ayağı kanıyor.", shipped)
+    # Then the decisive phrase still counts, and the request is routed with confidence
+    assert result.category == "veterinary"
+    assert result.sure()

@@ -319,12 +319,16 @@ def _confidence(score: float, runner_up: float, rest: float) -> float:
     return round(min(1.0, max(0.0, evidence * share)), 4)
 
 
+_FILLERS = frozenset({"bir", "bi", "cok", "bu", "biraz"})
+
+
 class KeywordClassifier:
     """Weighted catalogue keywords over folded, stemmed, typo-tolerant Turkish (and English) words."""
 
     def classify(self, text: str, catalogue: Catalogue) -> Classification:
         index = _index(catalogue)
-        tokens = textnorm.words(text)
+        # fillers between the words of a phrase: `yaralı bir köpek` is still `yaralı köpek`
+        tokens = [t for t in textnorm.words(text) if t not in _FILLERS]
         neighbourhood, place_words = _find_place(index, tokens)
         weights: dict[int, float] = {}
         for match in _matches(index, tokens, place_words):

@@ -101,6 +101,7 @@ def file_request(
             public=True,
             status=Status.RECEIVED,
             actor=new.actor,
+            detail=_facts(request),
         )
         try:
             store.create_request(request, entry, contact)
@@ -108,6 +109,16 @@ def file_request(
             continue
         return request
     raise CodeCollision(f"no free code after {CODE_ATTEMPTS} draws")
+
+
+def _facts(request: ServiceRequest) -> dict[str, str]:
+    """What needs analysis counts about a new request (no personal data): for its domain event."""
+    facts = {"channel": request.channel.value, "kind": request.kind.value}
+    if request.category:
+        facts["category"] = request.category
+    if request.neighbourhood:
+        facts["neighbourhood"] = request.neighbourhood
+    return facts
 
 
 def public_status(code: str, *, store: Store) -> tuple[ServiceRequest, list[TimelineEntry]] | None:

@@ -60,6 +60,9 @@ class EntryType(StrEnum):
     INBOUND_MESSAGE = "inbound_message"
     NOTIFICATION_SENT = "notification_sent"
     NOTIFICATION_FAILED = "notification_failed"
+    # SLA checker (internal): the first-response deadline is near / a deadline passed
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
 
 
 class _Frozen(BaseModel):
@@ -117,6 +120,7 @@ class ServiceRequest(_Frozen):
     due_at: datetime = Field(description="first-response deadline")
     resolution_due_at: datetime | None = None
     first_response_at: datetime | None = None
+    first_response_met: bool | None = Field(default=None, description="answered by `due_at`")
     has_contact: bool = False
     version: int = 1
 
@@ -132,3 +136,6 @@ class TimelineEntry(_Frozen):
     previous_status: Status | None = None
     text: str | None = None
     actor: str = "system"
+    detail: dict[str, str] | None = Field(
+        default=None, description="PII-free facts the domain event needs (e.g. which deadline passed)"
+    )

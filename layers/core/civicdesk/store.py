@@ -10,7 +10,10 @@ from __future__ import annotations
 import secrets
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import boto3
@@ -19,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from civicdesk.catalogue import Catalogue, Category, Department, Neighbourhood
 from civicdesk.clock import iso, parse_iso
-from civicdesk.errors import CodeCollision
+from civicdesk.errors import CodeCollision, ConflictingUpdate
 from civicdesk.models import (
     OPEN_STATUSES,
     Contact,
@@ -51,6 +54,33 @@ def request_pk(code: str) -> str:
 
 def due_shard(code: str) -> int:
     return zlib.crc32(code.encode()) % DUE_SHARDS
+
+
+DUE_INDEX = "due"
+QUEUE_INDEX = "queue"
+
+
+class DueStage(StrEnum):
+    """A request's place in the sparse due index: the next thing the SLA checker must do for it.
+
+    Each stage has its own 16 partitions, so one key-range query per shard reads exactly the items
+    whose moment has come, and each item is read once per stage; the sort key is always the
+    deadline of that stage (`<iso>#<code>`).
+    """
+
+    WARN = "warn"  # first-response clock running, not warned yet (as intake writes it)
+    OVERDUE = "overdue"  # warned; flagged when the first-response deadline passes
+    RESOLUTION = "resolution"  # answered; flagged when the resolution deadline passes
+
+
+def due_partition(shard: int, stage: DueStage) -> str:
+    """`DUE#07` for a fresh request (the key intake writes), `DUE#07#overdue`, `DUE#07#resolution`."""
+    base = f"DUE#{shard:02d}"
+    return base if stage is DueStage.WARN else f"{base}#{stage.value}"
+
+
+def queue_partition(department: str | None, status: Status) -> str:
+    return f"{department or '-'}#{status.value}"
 
 
 def _clean(value: Any) -> Any:
@@ -107,6 +137,7 @@ def request_item(request: ServiceRequest) -> dict[str, Any]:
         "due_at": iso(request.due_at),
         "resolution_due_at": iso(request.resolution_due_at) if request.resolution_due_at else None,
         "first_response_at": iso(request.first_response_at) if request.first_response_at else None,
+        "first_response_met": request.first_response_met,
         "has_contact": request.has_contact,
         "version": request.version,
         # staff queue: a department's requests in one status, newest first
@@ -140,6 +171,7 @@ def request_from_item(item: Mapping[str, Any]) -> ServiceRequest:
         due_at=parse_iso(item["due_at"]),
         resolution_due_at=parse_iso(item["resolution_due_at"]) if item.get("resolution_due_at") else None,
         first_response_at=parse_iso(item["first_response_at"]) if item.get("first_response_at") else None,
+        first_response_met=item.get("first_response_met"),
         has_contact=item.get("has_contact", False),
         version=item["version"],
     )
@@ -159,6 +191,7 @@ def entry_item(entry: TimelineEntry) -> dict[str, Any]:
         "previous_status": entry.previous_status.value if entry.previous_status else None,
         "text": entry.text,
         "actor": entry.actor,
+        "detail": entry.detail,
     }
 
 
@@ -172,6 +205,7 @@ def entry_from_item(item: Mapping[str, Any]) -> TimelineEntry:
         previous_status=Status(item["previous_status"]) if item.get("previous_status") else None,
         text=item.get("text"),
         actor=item.get("actor", "system"),
+        detail=item.get("detail"),
     )
 
 
@@ -216,7 +250,7 @@ def catalogue_from_items(items: Iterable[Mapping[str, Any]], fixed: Catalogue) -
             "default_first_response_hours", fixed.default_first_response_hours
         ),
         departments=tuple(departments),
-        categories=tuple(categories),
+        categories=tuple(sorted(categories, key=lambda c: (c.position, c.code))),
         neighbourhoods=tuple(sorted(neighbourhoods, key=lambda n: n.name)),
         kinds=fixed.kinds,
         channels=fixed.channels,
@@ -322,3 +356,219 @@ class Store:
         for page in paginator.paginate(TableName=self.table_name, **kwargs):
             items.extend(deserialize(i) for i in page["Items"])
         return items
+
+    # --- SLA: the due index, the stuck-request sweep, the first-response clock ----------------
+
+    def due_page(
+        self, shard: int, stage: DueStage, *, until: datetime, limit: int, start: PageStart = None
+    ) -> Page:
+        """One page of a due partition: requests whose deadline key is at or before `until`."""
+        return self._page(
+            limit,
+            start,
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_pk = :pk AND due_sk <= :until",
+            # `~` sorts after every code symbol: the bound takes in everything due at `until` itself
+            ExpressionAttributeValues=serialize(
+                {":pk": due_partition(shard, stage), ":until": f"{iso(until)}#~"}
+            ),
+        )
+
+    def received_page(self, *, created_before: datetime, limit: int, start: PageStart = None) -> Page:
+        """One page of requests still `received` (never routed), created before `created_before`."""
+        return self._page(
+            limit,
+            start,
+            IndexName=QUEUE_INDEX,
+            KeyConditionExpression="queue_pk = :pk AND queue_sk < :before",
+            ExpressionAttributeValues=serialize(
+                {":pk": queue_partition(None, Status.RECEIVED), ":before": iso(created_before)}
+            ),
+        )
+
+    def warn_due_soon(self, request: ServiceRequest, entry: TimelineEntry) -> bool:
+        """WARN -> OVERDUE stage (same deadline key) with the `due_soon` entry; False if beaten to it."""
+        overdue = due_partition(due_shard(request.code), DueStage.OVERDUE)
+        return self._change(
+            request, entry, stage=DueStage.WARN, set_={"due_pk": overdue, "due_soon_at": iso(entry.at)}
+        )
+
+    def flag_overdue(self, request: ServiceRequest, entry: TimelineEntry, stage: DueStage) -> bool:
+        """Mark the deadline of `stage` as missed and take the request out of the due index."""
+        mark = "resolution_overdue_at" if stage is DueStage.RESOLUTION else "overdue_at"
+        return self._change(
+            request, entry, stage=stage, set_={mark: iso(entry.at)}, remove=("due_pk", "due_sk")
+        )
+
+    def leave_due_index(self, request: ServiceRequest, stage: DueStage, at: datetime) -> bool:
+        """Housekeeping for a request whose clock another writer stopped without clearing the keys."""
+        return self._change(request, None, at=at, stage=stage, remove=("due_pk", "due_sk"))
+
+    def send_to_triage(self, request: ServiceRequest, entry: TimelineEntry) -> bool:
+        """`received` -> `triage` (the queue key follows), only if still `received` at this version."""
+        return self._change(
+            request,
+            entry,
+            expect_status=Status.RECEIVED,
+            set_={
+                "status": Status.TRIAGE.value,
+                "queue_pk": queue_partition(request.department, Status.TRIAGE),
+            },
+        )
+
+    def assign(
+        self,
+        request: ServiceRequest,
+        entry: TimelineEntry,
+        *,
+        category: str,
+        department: str,
+        neighbourhood: str | None,
+        due_at: datetime,
+        resolution_due_at: datetime | None,
+    ) -> bool:
+        """`received` -> `routed` to `department` (queue key and deadline follow), only if still
+        `received` at this version: a second routing run changes nothing."""
+        set_: dict[str, Any] = {
+            "status": Status.ROUTED.value,
+            "category": category,
+            "department": department,
+            "queue_pk": queue_partition(department, Status.ROUTED),
+            "due_at": iso(due_at),
+            "due_sk": f"{iso(due_at)}#{request.code}",
+        }
+        if neighbourhood:
+            set_["neighbourhood"] = neighbourhood
+        if resolution_due_at is not None:
+            set_["resolution_due_at"] = iso(resolution_due_at)
+        return self._change(request, entry, expect_status=Status.RECEIVED, set_=set_)
+
+    def record_first_response(
+        self,
+        request: ServiceRequest,
+        entry: TimelineEntry,
+        *,
+        met: bool,
+        status: Status,
+        resolution_due_at: datetime | None,
+    ) -> None:
+        """The staff action's entry, its status and the stopped clock in one conditional transaction.
+
+        The request leaves the first-response stages of the due index; with `resolution_due_at` it
+        moves to the RESOLUTION stage instead. Raises ConflictingUpdate when the request changed
+        since it was read, or its first response was already recorded.
+        """
+        set_: dict[str, Any] = {
+            "first_response_at": iso(entry.at),
+            "first_response_met": met,
+            "status": status.value,
+            "queue_pk": queue_partition(request.department, status),
+        }
+        remove: tuple[str, ...] = ()
+        if resolution_due_at is not None:
+            set_["due_pk"] = due_partition(due_shard(request.code), DueStage.RESOLUTION)
+            set_["due_sk"] = f"{iso(resolution_due_at)}#{request.code}"
+        else:
+            remove = ("due_pk", "due_sk")
+        if not self._change(request, entry, set_=set_, remove=remove, first_response_unset=True):
+            raise ConflictingUpdate(request.code, "changed meanwhile, or its first response is recorded")
+
+    def _page(self, limit: int, start: PageStart, **kwargs: Any) -> Page:
+        params: dict[str, Any] = {"TableName": self.table_name, "Limit": limit, **kwargs}
+        if start is not None:
+            params["ExclusiveStartKey"] = start
+        answer = self.client.query(**params)
+        return Page(
+            requests=[request_from_item(deserialize(i)) for i in answer["Items"]],
+            read=answer["ScannedCount"],
+            next_start=answer.get("LastEvaluatedKey"),
+        )
+
+    def _change(
+        self,
+        request: ServiceRequest,
+        entry: TimelineEntry | None,
+        *,
+        at: datetime | None = None,
+        set_: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        stage: DueStage | None = None,
+        expect_status: Status | None = None,
+        first_response_unset: bool = False,
+    ) -> bool:
+        """One guarded write: the request update (+ its timeline entry, in one transaction).
+
+        Always conditional on the `version` that was read, and bumps it; `stage` also requires the
+        request to still sit in that stage of the due index. Returns False when a condition failed
+        (someone else changed the request first): the caller skips it, nothing is half-written.
+        """
+        changed_at = entry.at if entry is not None else at
+        assert changed_at is not None, "a change needs a time: its entry's or `at`"
+        names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at"}
+        values: dict[str, Any] = {":v": request.version, ":next": request.version + 1, ":at": iso(changed_at)}
+        sets = ["#version = :next", "#updated_at = :at"]
+        for i, (attribute, value) in enumerate((set_ or {}).items()):
+            names[f"#s{i}"], values[f":s{i}"] = attribute, value
+            sets.append(f"#s{i} = :s{i}")
+        removes = []
+        for i, attribute in enumerate(remove):
+            names[f"#r{i}"] = attribute
+            removes.append(f"#r{i}")
+        conditions = ["#version = :v"]
+        if stage is not None:
+            names["#due_pk"] = "due_pk"
+            values[":stage"] = due_partition(due_shard(request.code), stage)
+            conditions.append("#due_pk = :stage")
+        if expect_status is not None:
+            names["#status"] = "status"
+            values[":expected_status"] = expect_status.value
+            conditions.append("#status = :expected_status")
+        if first_response_unset:
+            names["#first_response_at"] = "first_response_at"
+            conditions.append("attribute_not_exists(#first_response_at)")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        update = {
+            "TableName": self.table_name,
+            "Key": serialize({"pk": request_pk(request.code), "sk": REQUEST_SK}),
+            "UpdateExpression": expression,
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        try:
+            if entry is None:
+                self.client.update_item(**update)
+            else:
+                self.client.transact_write_items(
+                    TransactItems=[{"Update": update}, {"Put": self._put(entry_item(entry))}]
+                )
+        except ClientError as error:
+            if _lost_the_race(error):
+                return False
+            raise
+        return True
+
+
+PageStart = dict[str, Any] | None
+"""Where the next page of a query starts (DynamoDB's LastEvaluatedKey, opaque to callers)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    requests: list[ServiceRequest]
+    read: int
+    """Items the query read (its ScannedCount): what the page cost."""
+    next_start: PageStart
+
+
+def _lost_the_race(error: ClientError) -> bool:
+    """A condition failed or another transaction held the item: a normal outcome, not a fault."""
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
+    return reasons <= {"ConditionalCheckFailed", "TransactionConflict", "None", None} and bool(
+        reasons & {"ConditionalCheckFailed", "TransactionConflict"}
+    )

@@ -1,0 +1,60 @@
+"""The table stream's consumer: starts routing for new requests, publishes entries as events.
+
+Thin: Powertools' batch processor reports partial failures (a failed record is retried alone and,
+after the retries, lands in the on-failure queue); the domain decides what each record means.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civicdesk import events
+from civicdesk.gateways import EventBus, Router
+from civicdesk.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def router() -> Router:
+    return Router(os.environ["ROUTER_ARN"])
+
+
+@cache
+def bus() -> EventBus:
+    return EventBus()
+
+
+def execution_name(code: str, record: DynamoDBRecord) -> str:
+    """Named after the request for tracing; the sequence number keeps redeliveries recognisable."""
+    sequence = record.dynamodb.sequence_number if record.dynamodb else None
+    return f"{code}-{sequence or 'x'}"[-80:]
+
+
+def handle(record: DynamoDBRecord) -> None:
+    if record.event_name is not DynamoDBRecordEventName.INSERT or record.dynamodb is None:
+        return  # the mapping's filter already drops these in AWS; the emulator does not filter
+    item = record.dynamodb.new_image
+    kind = item.get("item_type")
+    if kind == "request":
+        started = router().start(execution_name(item["code"], record), {"code": item["code"]})
+        logger.info("routing started", extra={"code": item["code"], "started": started})
+    elif kind == "entry":
+        bus().put([events.put_events_entry(os.environ["EVENT_BUS_NAME"], item)])
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

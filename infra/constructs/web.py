@@ -1,0 +1,258 @@
+"""The citizen web page in AWS: a private S3 bucket behind CloudFront (Origin Access Control).
+
+The page is static; the API's URL reaches it as configuration (`config.json`, written at deploy
+time), never baked into the code. Every response carries a strict CSP and the usual security
+headers, set at the edge by one response headers policy.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from infra import paths
+from infra.config import StageConfig
+from infra.nag import acknowledge
+
+WEB_DIR = paths.REPO_ROOT / "web"
+CONFIG_OBJECT = "config.json"
+DEPLOY_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
+# Revalidate on every load: the files are a few kB, S3 answers 304 to an unchanged ETag, and a deploy
+# is visible at once without a CloudFront invalidation (whose IAM action would need Resource "*").
+CACHE_CONTROL = "no-cache"
+HSTS_MAX_AGE = Duration.days(730)
+# Only what the page uses: geolocation for "use my location", asked from our own origin.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+
+
+def content_security_policy(api_origin: str) -> str:
+    """Nothing but our own files, and fetches to our origin and the API; no inline code, no framing."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"connect-src 'self' {api_origin}",
+            "img-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "upgrade-insecure-requests",
+        )
+    )
+
+
+class CitizenWeb(Construct):
+    """Bucket, distribution, security headers and the deployment of `web/` plus its `config.json`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        api_url: str,
+        api_origin: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not (WEB_DIR / "index.html").is_file():
+            raise FileNotFoundError(f"the web page is missing: {WEB_DIR / 'index.html'}")
+        self.bucket = self._bucket()
+        self.headers = self._security_headers(config, api_origin)
+        self.distribution = self._distribution(config)
+        self.deployment = self._deployment(config, api_url)
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.distribution.distribution_domain_name}"
+
+    def _bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "Site",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            # A copy of `web/` in git; retained so deleting a stack never breaks a live page by surprise.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            bucket.node.default_child,  # type: ignore[arg-type]
+            "AwsSolutions-S1",
+            "Only CloudFront reads this bucket (Origin Access Control, public access blocked): S3 access logs "
+            "would record CloudFront's origin fetches, not citizens; writes come from the stack's deployment, "
+            "which CloudTrail records.",
+        )
+        return bucket
+
+    def _security_headers(self, config: StageConfig, api_origin: str) -> cloudfront.ResponseHeadersPolicy:
+        csp = content_security_policy(api_origin)
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            comment=f"Civic Desk {config.stage}: security headers of the citizen web page",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                # The page's URL may carry a tracking code (`?code=`): never send it to anyone.
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    cloudfront.ResponseCustomHeader(
+                        header="Permissions-Policy", value=PERMISSIONS_POLICY, override=True
+                    ),
+                    cloudfront.ResponseCustomHeader(
+                        header="Cross-Origin-Opener-Policy", value="same-origin", override=True
+                    ),
+                ]
+            ),
+        )
+
+    def _distribution(self, config: StageConfig) -> cloudfront.Distribution:
+        distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"Civic Desk {config.stage}: citizen web page",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.headers,
+                compress=True,
+            ),
+            # A path that is not a file (S3 answers 403 without ListBucket) gets the page, not an XML error.
+            error_responses=[
+                cloudfront.ErrorResponse(
+                    http_status=403,
+                    response_http_status=404,
+                    response_page_path="/index.html",
+                    ttl=Duration.minutes(1),
+                )
+            ],
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            # Price class 200 is the cheapest one with edge locations in Türkiye (Istanbul).
+            price_class=cloudfront.PriceClass.PRICE_CLASS_200,
+        )
+        for rule_id, reason in (
+            (
+                "AwsSolutions-CFR1",
+                "No geo restriction on purpose: citizens abroad (and their relatives' requests) are served "
+                "too, and the page holds no data; the API behind it is throttled.",
+            ),
+            (
+                "AwsSolutions-CFR2",
+                "The page is static files with GET/HEAD only; a CloudFront WAF web ACL must live in us-east-1, "
+                "outside this regional stack. Abuse of the API is bounded by its stage throttling.",
+            ),
+            (
+                "AwsSolutions-CFR3",
+                "No viewer access logs on purpose (KVKK data minimisation): each line would hold a citizen's "
+                "IP and the page URL, which may carry a tracking code (`?code=`); the API's access log omits "
+                "paths for the same reason.",
+            ),
+            (
+                "AwsSolutions-CFR4",
+                "Uses the default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; a custom "
+                "domain with an ACM certificate (us-east-1) and TLSv1.2_2021 is a deploy-time addition.",
+            ),
+        ):
+            acknowledge(distribution.node.default_child, rule_id, reason)  # type: ignore[arg-type]
+        return distribution
+
+    def _deployment(self, config: StageConfig, api_url: str) -> s3deploy.BucketDeployment:
+        log_group = logs.LogGroup(
+            self, "DeployLogs", retention=config.log_retention, removal_policy=config.log_removal_policy
+        )
+        # Our own role (no AWS-managed policy); BucketDeployment adds its S3 grants to it.
+        role = iam.Role(
+            self,
+            "DeployRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Civic Desk {config.stage}: copies web/ and config.json into the site bucket",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            )
+        )
+        deployment = s3deploy.BucketDeployment(
+            self,
+            "Deploy",
+            destination_bucket=self.bucket,
+            sources=[
+                s3deploy.Source.asset(str(WEB_DIR), exclude=[CONFIG_OBJECT, "*.md", ".*"]),
+                s3deploy.Source.json_data(CONFIG_OBJECT, {"apiUrl": api_url}),
+            ],
+            prune=True,
+            cache_control=[s3deploy.CacheControl.from_string(CACHE_CONTROL)],
+            role=role,
+            log_group=log_group,
+            memory_limit=512,
+        )
+        self._acknowledge_deployment(role)
+        # The handler is a stack-level singleton that BucketDeployment creates and does not expose.
+        stack = Stack.of(self)
+        (handler,) = (c for c in stack.node.children if c.node.id.startswith(DEPLOY_HANDLER_PREFIX))
+        acknowledge(
+            handler.node.default_child,  # type: ignore[arg-type]
+            "AwsSolutions-L1",
+            "aws-cdk-lib builds and pins this deploy-time handler's runtime (it runs only during "
+            "`cdk deploy`); it moves with the aws-cdk-lib pin.",
+        )
+        return deployment
+
+    def _acknowledge_deployment(self, role: iam.Role) -> None:
+        policy = role.node.find_child("DefaultPolicy")
+        for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"):
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Action::{action}]",
+                f"{action} comes from BucketDeployment's grants (read the CDK asset, sync and prune the site "
+                "bucket); every statement is scoped to those two buckets.",
+            )
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+            "<AWS::Region>/*]",
+            "BucketDeployment reads the web/ asset zip from the CDK bootstrap asset bucket; read-only, and the "
+            "asset's key is content-addressed, so it is not known before synth.",
+        )
+        site = self._logical_id(self.bucket.node.default_child)
+        acknowledge(
+            policy,
+            f"AwsSolutions-IAM5[Resource::<{site}.Arn>/*]",
+            "BucketDeployment syncs every object of the site bucket (put, overwrite, prune): the statement "
+            "is scoped to this one bucket's objects.",
+        )
+
+    def _logical_id(self, element: object) -> str:
+        assert isinstance(element, CfnElement)
+        return str(Stack.of(self).resolve(element.logical_id))
