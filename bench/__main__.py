@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake
+from bench import classifier, imports, intake, router
 
 
 def main() -> int:
@@ -32,6 +32,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as outdir:
         template = intake.synth_template(Path(outdir))
     intake.report(template)
+    router.report(template)
     imports.report()
     classifier.report()
     return 0

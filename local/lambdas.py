@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import queue
+import sys
+import threading
 import time
 import traceback
 import uuid
@@ -65,26 +68,100 @@ def check_emulator_contract() -> None:
         )
 
 
+ASYNC_SOURCES = ("aws:dynamodb", "aws:sqs")
+
+
+class Bridge:
+    """Runs handlers one at a time, as separate single-threaded Lambda instances would never share
+    state; event source mappings (stream, queue) run after the write that caused them, on a worker,
+    as in AWS, so a writer never waits on its own consumers."""
+
+    def __init__(self, handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None = None) -> None:
+        self.handlers = handlers
+        self.timeouts = timeouts or {}
+        self.failures: list[str] = []
+        self._lock = threading.RLock()
+        self._pending: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._work, daemon=True, name="event-source-mappings")
+        self._worker.start()
+
+    def run(self, function_name: str, event: dict[str, Any]) -> tuple[str, bool, str]:
+        context = LocalContext(function_name, self.timeouts.get(function_name, 30))
+        with self._lock:
+            try:
+                result = self.handlers[function_name](event, context)
+            except Exception as error:  # reported to the caller as Lambda reports a function error
+                failure = {"errorMessage": str(error), "errorType": type(error).__name__}
+                logs = traceback.format_exc()
+                sys.stderr.write(f"{function_name} failed:\n{logs}")  # as CloudWatch Logs would show it
+                return json.dumps(failure), True, logs
+        return json.dumps(result), False, ""
+
+    def locked(self, function_name: str) -> Handler:
+        """The handler, run under the bridge's lock: for callers outside the emulator (the HTTP
+        gateway, tests), so that no two handlers ever touch the emulator's state at once."""
+        handler = self.handlers[function_name]
+
+        def call(event: dict[str, Any], context: Any) -> Any:
+            with self._lock:
+                return handler(event, context)
+
+        return call
+
+    def submit(self, function_name: str, event: dict[str, Any]) -> None:
+        self._pending.put((function_name, event))
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Block until every mapped event has been handled (tests and benchmarks settle on this)."""
+        deadline = time.monotonic() + timeout
+        while self._pending.unfinished_tasks:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self._pending.unfinished_tasks} mapped events still pending")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._pending.put(None)
+        self._worker.join(timeout=10)
+
+    def _work(self) -> None:
+        while (job := self._pending.get()) is not None:
+            function_name, event = job
+            payload, is_error, logs = self.run(function_name, event)
+            failed = is_error or json.loads(payload or "null") not in (None, {"batchItemFailures": []})
+            if failed:  # AWS would retry, then use the on-failure destination: locally, say so loudly
+                self.failures.append(f"{function_name}: {payload}")
+                sys.stderr.write(f"event source mapping -> {function_name} failed: {payload}\n{logs}")
+            self._pending.task_done()
+        self._pending.task_done()
+
+
+def _is_mapped(event: Any) -> bool:
+    """An event source mapping's batch (stream or queue records), as opposed to a direct invoke."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    return isinstance(records, list) and bool(records) and records[0].get("eventSource") in ASYNC_SOURCES
+
+
 @contextmanager
-def bridged(handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None = None) -> Iterator[None]:
+def bridged(handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None = None) -> Iterator[Bridge]:
     """While active, the emulator's invocations of a function named in `handlers` run that handler."""
     check_emulator_contract()
     original = LambdaFunction._invoke_lambda
+    bridge = Bridge(handlers, timeouts)
 
-    def invoke(
-        self: LambdaFunction, event: str | bytes | dict[str, Any] | None = None
-    ) -> tuple[str, bool, str]:
-        handler = handlers.get(self.function_name)
-        if handler is None:
+    Event = str | bytes | dict[str, Any] | None
+
+    def invoke(self: LambdaFunction, event: Event = None) -> tuple[str, bool, str]:
+        if self.function_name not in handlers:
             return original(self, event)  # type: ignore[arg-type]
-        context = LocalContext(self.function_name, (timeouts or {}).get(self.function_name, 30))
-        try:
-            payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
-            result = handler(payload, context)
-        except Exception as error:  # reported to the caller as Lambda reports a function error
-            failure = {"errorMessage": str(error), "errorType": type(error).__name__}
-            return json.dumps(failure), True, traceback.format_exc()
-        return json.dumps(result), False, ""
+        payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+        if _is_mapped(payload):
+            bridge.submit(self.function_name, payload)
+            return json.dumps({"batchItemFailures": []}), False, ""
+        return bridge.run(self.function_name, payload)
 
     with mock.patch.object(LambdaFunction, "_invoke_lambda", invoke):
-        yield
+        try:
+            yield bridge
+        finally:
+            bridge.wait_idle()
+            bridge.close()

@@ -169,10 +169,11 @@ def running(
             os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
         handlers = resources.handlers()
         timeouts = {f.name: f.timeout for f in resources.functions.values()}
-        stack.enter_context(bridged(handlers, timeouts))
+        bridge = stack.enter_context(bridged(handlers, timeouts))
 
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
+        bridge.wait_idle()
         if sample:
             from civicdesk import catalogue
             from civicdesk.store import Store
@@ -184,7 +185,7 @@ def running(
         from local.openapi import schema
 
         api = read_api(template, resources, resolve, emulator_url)
-        gateway = Gateway(api, handlers, timeouts, openapi=schema)
+        gateway = Gateway(api, {name: bridge.locked(name) for name in handlers}, timeouts, openapi=schema)
         server = make_server(host, port, gateway, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")
         thread.start()

@@ -46,7 +46,7 @@ def handle(record: DynamoDBRecord) -> None:
         return  # the mapping's filter already drops these in AWS; the emulator does not filter
     item = record.dynamodb.new_image
     kind = item.get("item_type")
-    if kind == "request":
+    if kind == "request" and item.get("status") == "received":  # a new request, not imported history
         started = router().start(execution_name(item["code"], record), {"code": item["code"]})
         logger.info("routing started", extra={"code": item["code"], "started": started})
     elif kind == "entry":

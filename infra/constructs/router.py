@@ -126,15 +126,26 @@ class Router(Construct):
                 retry_attempts=5,
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.dead_letters),
-                filters=[
+                filters=[  # either matches: new requests to route, and new timeline entries to publish
                     lambda_.FilterCriteria.filter(
                         {
                             "eventName": lambda_.FilterRule.is_equal("INSERT"),
                             "dynamodb": {
-                                "NewImage": {"item_type": {"S": lambda_.FilterRule.or_("request", "entry")}}
+                                "NewImage": {
+                                    "item_type": {"S": lambda_.FilterRule.is_equal("request")},
+                                    "status": {"S": lambda_.FilterRule.is_equal("received")},
+                                }
                             },
                         }
-                    )
+                    ),
+                    lambda_.FilterCriteria.filter(
+                        {
+                            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                            "dynamodb": {
+                                "NewImage": {"item_type": {"S": lambda_.FilterRule.is_equal("entry")}}
+                            },
+                        }
+                    ),
                 ],
             )
         )

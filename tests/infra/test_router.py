@@ -49,11 +49,12 @@ def test_the_stream_mapping_filters_new_items_and_reports_partial_failures(dev_s
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True
     assert "OnFailure" in props["DestinationConfig"]
-    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
-    assert pattern == {
-        "eventName": ["INSERT"],
-        "dynamodb": {"NewImage": {"item_type": {"S": ["request", "entry"]}}},
-    }
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    new_request = {"item_type": {"S": ["request"]}, "status": {"S": ["received"]}}
+    assert patterns == [
+        {"eventName": ["INSERT"], "dynamodb": {"NewImage": new_request}},
+        {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"item_type": {"S": ["entry"]}}}},
+    ]
 
 
 def test_the_dispatcher_may_only_start_the_router_and_publish_to_the_bus(dev_synth: Synth) -> None:

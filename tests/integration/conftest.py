@@ -96,14 +96,18 @@ def call(intake: ModuleType) -> Callable[..., HttpAnswer]:
 class Cloud:
     """The dev template's resources in moto, every function bridged to its in-process handler."""
 
-    resources: Any
-    handlers: dict[str, Any]
+    emulated: Any
+
+    @property
+    def resources(self) -> Any:
+        return self.emulated.resources
+
+    @property
+    def handlers(self) -> dict[str, Any]:
+        return dict(self.emulated.handlers)
 
     def function(self, logical_prefix: str) -> str:
-        """A function's local name by the start of its logical id (e.g. `RouterDispatcher`)."""
-        found = [f.name for k, f in self.resources.functions.items() if k.startswith(logical_prefix)]
-        assert len(found) == 1, f"{logical_prefix}: {found}"
-        return found[0]
+        return str(self.emulated.function(logical_prefix))
 
     @property
     def table(self) -> str:
@@ -112,28 +116,14 @@ class Cloud:
     def call(self, method: str, path: str, body: Any = None) -> HttpAnswer:
         """An HTTP API call to the intake handler, as the gateway would make it."""
         raw = body if isinstance(body, str | bytes) or body is None else json.dumps(body)
-        answer = self.handlers[self.function("IntakeHandler")](http_event(method, path, raw), LambdaContext())
+        answer = self.emulated.handler("IntakeHandler")(http_event(method, path, raw), LambdaContext())
         return HttpAnswer(status=answer["statusCode"], body=json.loads(answer.get("body") or "null"))
 
 
 @pytest.fixture
-def cloud(dev_synth: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+def cloud(dev_synth: Any) -> Iterator[Cloud]:
     """What `make run` builds, in-process: moto with Step Functions executing, from the template."""
-    from moto import mock_aws
+    from local.inprocess import emulated
 
-    from civicdesk import runtime
-    from local.cloud import Resolver, create_from_template
-    from local.lambdas import bridged
-    from local.stack import STACK, run_custom_resources
-
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        resources = create_from_template(dev_synth.raw)
-        for name, value in resources.environment().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")
-        runtime.reset()
-        handlers = resources.handlers()
-        with bridged(handlers, {f.name: f.timeout for f in resources.functions.values()}):
-            run_custom_resources(dev_synth.raw, resources, Resolver(resources, STACK, dev_synth.raw))
-            yield Cloud(resources=resources, handlers=handlers)
-        runtime.reset()
+    with emulated(dev_synth.raw, {"CATALOG_CACHE_SECONDS": "0"}) as system:
+        yield Cloud(system)

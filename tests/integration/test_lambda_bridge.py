@@ -105,8 +105,9 @@ def test_an_sqs_event_source_mapping_runs_the_handler(emulated: None) -> None:
         bodies.extend(r["body"] for r in event["Records"])
         return {"batchItemFailures": []}
 
-    with lambdas.bridged({"consumer": consume}):
+    with lambdas.bridged({"consumer": consume}) as bridge:
         sqs.send_message(QueueUrl=url, MessageBody="hello")
+        bridge.wait_idle()
     assert bodies == ["hello"]
 
 
@@ -129,6 +130,8 @@ def test_a_dynamodb_stream_mapping_runs_the_handler(emulated: None) -> None:
         seen.extend(r["dynamodb"]["NewImage"]["pk"]["S"] for r in event["Records"])
         return {"batchItemFailures": []}
 
-    with lambdas.bridged({"dispatcher": dispatch}):
+    with lambdas.bridged({"dispatcher": dispatch}) as bridge:
         ddb.put_item(TableName="t", Item={"pk": {"S": "REQ#1"}})
+        # Then it runs after the write returned, as a mapping does in AWS
+        bridge.wait_idle()
     assert seen == ["REQ#1"]

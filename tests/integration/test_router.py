@@ -30,12 +30,14 @@ def executions(cloud: Cloud) -> list[dict[str, Any]]:
 
 
 def settle(cloud: Cloud, timeout: float = 20) -> list[dict[str, Any]]:
-    """Wait until every router execution has finished; return their descriptions."""
+    """Wait until every router execution and every stream consumer has finished."""
     sfn = boto3.client("stepfunctions")
     deadline = time.monotonic() + timeout
     while True:
+        cloud.emulated.settle(timeout)
         described = [sfn.describe_execution(executionArn=e["executionArn"]) for e in executions(cloud)]
         if described and all(d["status"] != "RUNNING" for d in described):
+            cloud.emulated.settle(timeout)  # the last entries' events
             return described
         assert time.monotonic() < deadline, f"router still running: {described}"
         time.sleep(0.05)
@@ -127,20 +129,21 @@ def test_a_replayed_stream_record_routes_nothing_twice(cloud: Cloud) -> None:
     item = boto3.client("dynamodb").get_item(
         TableName=cloud.table, Key={"pk": {"S": f"REQ#{code}"}, "sk": {"S": "REQ"}}
     )
+    original = {**item["Item"], "status": {"S": "received"}, "version": {"N": "1"}}  # the INSERT's image
     record = {
         "eventID": "replay",
         "eventName": "INSERT",
         "eventSource": "aws:dynamodb",
         "eventSourceARN": "arn:aws:dynamodb:eu-central-1:123456789012:table/x/stream/1",
         "dynamodb": {
-            "NewImage": item["Item"],
+            "NewImage": original,
             "SequenceNumber": "999",
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }
     from tests.integration.conftest import LambdaContext
 
-    answer = cloud.handlers[cloud.function("RouterDispatcher")]({"Records": [record]}, LambdaContext())
+    answer = cloud.emulated.handler("RouterDispatcher")({"Records": [record]}, LambdaContext())
     assert answer == {"batchItemFailures": []}
     # Then a second execution ran, and changed nothing
     described = settle(cloud)

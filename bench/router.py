@@ -1,0 +1,107 @@
+"""Routing cost: state transitions and AWS calls per routed request, and Express vs Standard pricing.
+
+Runs the synthesized state machine in moto with the real handlers (local.inprocess), files clear
+requests through the intake handler, waits for every execution, and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+import boto3
+
+from local.calls import counting_aws_calls
+from local.inprocess import emulated
+
+ROUTED = 20
+OBSERVATION = {
+    "stepfunctions:ListExecutions",
+    "stepfunctions:GetExecutionHistory",
+    "stepfunctions:ListStateMachines",
+}
+TEXT = "Parkta yaralı bir köpek var, arka bacağı kanıyor, yürüyemiyor."
+
+# Public list prices (USD, us-east-1), per the Step Functions and Lambda pricing pages.
+EXPRESS_PER_MILLION_REQUESTS = 1.00
+EXPRESS_PER_GB_SECOND = 0.00001667  # first tier; billed in 100 ms steps at 64 MB minimum
+STANDARD_PER_THOUSAND_TRANSITIONS = 0.025
+EXPRESS_MEMORY_GB = 0.0625
+ASSUMED_EXPRESS_SECONDS = 0.3  # three warm Lambda tasks and one DynamoDB read; AWS bills at least 0.1 s
+
+
+def _event(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": "POST /requests",
+        "rawPath": "/requests",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/requests"},
+            "requestId": "bench",
+            "stage": "$default",
+        },
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+class _Context:
+    function_name = "intake"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:intake"
+    aws_request_id = "bench"
+
+
+def _settle(sfn: Any, machine: str, expected: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 120
+    while True:
+        executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+        if len(executions) >= expected and all(e["status"] != "RUNNING" for e in executions):
+            return executions
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(executions)} executions, some still running")
+        time.sleep(0.05)
+
+
+def report(template: dict[str, Any]) -> None:
+    with emulated(
+        template, {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+    ) as system:
+        intake = system.handler("IntakeHandler")
+        intake(_event({"description": TEXT}), _Context())  # warm caches, first execution
+        sfn = boto3.client("stepfunctions")
+        machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        _settle(sfn, machine, 1)
+        with counting_aws_calls() as calls:
+            for _ in range(ROUTED):
+                intake(_event({"description": TEXT}), _Context())
+            executions = _settle(sfn, machine, ROUTED + 1)
+        transitions = Counter[str]()
+        routed = 0
+        for execution in executions[:ROUTED]:
+            history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+            entered = [e for e in history if e["type"].endswith("StateEntered")]
+            transitions["total"] += len(entered)
+            routed += any(e.get("stateEnteredEventDetails", {}).get("name") == "Routed" for e in history)
+    per_request = transitions["total"] / ROUTED
+    express = EXPRESS_PER_MILLION_REQUESTS + 1_000_000 * max(ASSUMED_EXPRESS_SECONDS, 0.1) * (
+        EXPRESS_MEMORY_GB * EXPRESS_PER_GB_SECOND
+    )
+    standard = 1_000_000 * per_request * STANDARD_PER_THOUSAND_TRANSITIONS / 1000
+    flow = {op: n for op, n in calls.items() if op not in OBSERVATION}  # not the bench's own polling
+    print(f"Routing ({ROUTED} clear requests through intake -> stream -> router, in moto)")
+    print(f"  routed without a human      : {routed}/{ROUTED}")
+    print(f"  state transitions / request : {per_request:g}")
+    print(
+        "  AWS calls / routed request  : "
+        + ", ".join(f"{op} {n / ROUTED:g}" for op, n in sorted(flow.items()))
+    )
+    print(f"  total AWS calls / request   : {sum(flow.values()) / ROUTED:g}")
+    print("  Step Functions per million routed requests (public list prices, us-east-1):")
+    print(f"    Express  : ${express:8.2f}  ($1.00/M requests + {ASSUMED_EXPRESS_SECONDS} s at 64 MB)")
+    print(f"    Standard : ${standard:8.2f}  (${STANDARD_PER_THOUSAND_TRANSITIONS}/1000 transitions)")
+    print(f"    Standard costs {standard / express:.0f}x Express for this workflow\n")
