@@ -1,6 +1,7 @@
 // The citizen page: file a request and follow it. A plain ES module: no framework, no build step.
 // Everything that comes from the API or from the person typing reaches the page through
-// textContent and DOM APIs only (never innerHTML), so a strict CSP (`default-src 'self'`) holds.
+// textContent and DOM APIs only, never parsed as markup; with no inline code anywhere, a strict
+// CSP (`default-src 'self'`) holds.
 
 import { DEFAULT_LANGUAGE, LANGUAGES, NOTICE, STATUS_NAMES, t } from "./i18n.js";
 
@@ -87,6 +88,7 @@ function switchLanguage() {
   const next = state.lang === "tr" ? "en" : "tr";
   state.lang = next;
   rememberLanguage(next);
+  setStatus("track-announce", null); // said once, in the language it was looked up in
   const url = new URL(window.location.href);
   if (url.searchParams.has("lang")) {
     url.searchParams.set("lang", next);
@@ -682,6 +684,7 @@ async function lookUp(raw) {
   const url = new URL(window.location.href);
   url.hash = `#/track?code=${shown}`;
   window.history.replaceState(null, "", url);
+  setStatus("track-announce", null);
   setStatus("track-status", "track.loading");
   let response;
   try {
@@ -704,6 +707,8 @@ async function lookUp(raw) {
   state.tracked = data;
   setStatus("track-status", null);
   renderTracked();
+  // Screen readers hear the outcome; the result itself follows the form.
+  setStatus("track-announce", "track.found", { code: data.code, status: data.status_name?.[state.lang] ?? "" });
 }
 
 function kindName(code) {

@@ -28,7 +28,7 @@ DEPLOY_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
 CACHE_CONTROL = "no-cache"
 HSTS_MAX_AGE = Duration.days(730)
 # Only what the page uses: geolocation for "use my location", asked from our own origin.
-PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
 
 def content_security_policy(api_origin: str) -> str:
@@ -93,9 +93,9 @@ class CitizenWeb(Construct):
         acknowledge(
             bucket.node.default_child,  # type: ignore[arg-type]
             "AwsSolutions-S1",
-            "Only CloudFront reads this bucket (Origin Access Control, public access blocked): S3 access logs "
-            "would record CloudFront's origin fetches, not citizens; writes come from the stack's deployment, "
-            "which CloudTrail records.",
+            "Only CloudFront reads this bucket (Origin Access Control, public access blocked): S3 access "
+            "logs would record CloudFront's origin fetches, not citizens; writes come from the stack's "
+            "deployment, which CloudTrail records.",
         )
         return bucket
 
@@ -169,8 +169,9 @@ class CitizenWeb(Construct):
             ),
             (
                 "AwsSolutions-CFR2",
-                "The page is static files with GET/HEAD only; a CloudFront WAF web ACL must live in us-east-1, "
-                "outside this regional stack. Abuse of the API is bounded by its stage throttling.",
+                "The page is static files with GET/HEAD only; a CloudFront WAF web ACL must live in "
+                "us-east-1, outside this regional stack. Abuse of the API is bounded by its stage "
+                "throttling.",
             ),
             (
                 "AwsSolutions-CFR3",
@@ -242,8 +243,8 @@ class CitizenWeb(Construct):
             policy,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
             "<AWS::Region>/*]",
-            "BucketDeployment reads the web/ asset zip from the CDK bootstrap asset bucket; read-only, and the "
-            "asset's key is content-addressed, so it is not known before synth.",
+            "BucketDeployment reads the web/ asset zip from the CDK bootstrap asset bucket; read-only, and "
+            "the asset's key is content-addressed, so it is not known before synth.",
         )
         site = self._logical_id(self.bucket.node.default_child)
         acknowledge(

@@ -1,0 +1,254 @@
+"""The citizen web page in AWS: private bucket, CloudFront with OAC, security headers, config.json.
+
+Also the page's own side of the CSP bargain: the files in web/ need nothing the policy forbids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import names
+from infra.constructs.web import WEB_DIR, content_security_policy
+from tests.infra.synth import BUCKET_DEPLOYMENT_TYPE, Resource, Synth, as_list
+
+HSTS_ONE_YEAR = 365 * 24 * 3600
+
+
+def _site_bucket(synth: Synth) -> tuple[str, Resource]:
+    """The bucket the distribution serves (the stack may hold other buckets later)."""
+    _, distribution = synth.only("AWS::CloudFront::Distribution")
+    (origin,) = distribution["Properties"]["DistributionConfig"]["Origins"]
+    bucket_id = origin["DomainName"]["Fn::GetAtt"][0]
+    return bucket_id, synth.resource(bucket_id)
+
+
+def _bucket_policy(synth: Synth, bucket_id: str) -> list[dict[str, Any]]:
+    (policy,) = (
+        p
+        for p in synth.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    )
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def _headers(synth: Synth) -> dict[str, Any]:
+    _, policy = synth.only("AWS::CloudFront::ResponseHeadersPolicy")
+    return dict(policy["Properties"]["ResponseHeadersPolicyConfig"])
+
+
+def _csp_parts(synth: Synth) -> list[Any]:
+    csp = _headers(synth)["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    return list(csp["Fn::Join"][1]) if isinstance(csp, dict) else [csp]
+
+
+def _deployment(synth: Synth) -> Resource:
+    (deployment,) = synth.resources(BUCKET_DEPLOYMENT_TYPE).values()
+    return deployment["Properties"]
+
+
+# --- the bucket ----------------------------------------------------------------------------------
+
+
+def test_the_site_bucket_is_private_encrypted_and_ssl_only(any_synth: Synth) -> None:
+    # Given the bucket behind the distribution
+    bucket_id, bucket = _site_bucket(any_synth)
+    props = bucket["Properties"]
+    # Then every kind of public access is blocked, objects are encrypted and ACLs are off
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (encryption,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    # And its policy denies any request that is not over TLS
+    statements = _bucket_policy(any_synth, bucket_id)
+    assert any(
+        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for st in statements
+    )
+    # And it is kept (with old versions expiring) when the stack goes
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+def test_only_this_distribution_may_read_the_bucket(dev_synth: Synth) -> None:
+    # Given the bucket policy's Allow statements
+    bucket_id, _ = _site_bucket(dev_synth)
+    distribution_id, _ = dev_synth.only("AWS::CloudFront::Distribution")
+    allows = [st for st in _bucket_policy(dev_synth, bucket_id) if st["Effect"] == "Allow"]
+    # Then there is one: CloudFront may GetObject, and only on behalf of this distribution (OAC)
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert as_list(allow["Action"]) == ["s3:GetObject"]
+    source_arn = json.dumps(allow["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert f'{{"Ref": "{distribution_id}"}}' in source_arn
+
+
+# --- the distribution ----------------------------------------------------------------------------
+
+
+def test_the_distribution_serves_https_only_through_origin_access_control(any_synth: Synth) -> None:
+    # Given the distribution
+    _, distribution = any_synth.only("AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    behavior = config["DefaultCacheBehavior"]
+    (origin,) = config["Origins"]
+    # Then plain HTTP is redirected, only GET/HEAD are allowed, and index.html is the root
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    assert config["DefaultRootObject"] == "index.html"
+    # And the S3 origin is reached through an Origin Access Control that signs every request
+    oac_id = origin["OriginAccessControlId"]["Fn::GetAtt"][0]
+    oac = any_synth.resource(oac_id)["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    # And the security headers apply to every response
+    headers_id, _ = any_synth.only("AWS::CloudFront::ResponseHeadersPolicy")
+    assert behavior["ResponseHeadersPolicyId"] == {"Ref": headers_id}
+
+
+def test_security_headers_are_strict(any_synth: Synth) -> None:
+    # Given the response headers policy
+    security = _headers(any_synth)["SecurityHeadersConfig"]
+    # Then HSTS (a year at least), nosniff, no framing and no referrer are set, overriding the origin
+    hsts = security["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= HSTS_ONE_YEAR
+    assert hsts["Override"] is True
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+
+
+def test_the_csp_allows_our_files_and_the_api_only(any_synth: Synth) -> None:
+    # Given the CSP as the template builds it
+    parts = _csp_parts(any_synth)
+    api_id, _ = any_synth.only("AWS::ApiGatewayV2::Api")
+    text = "".join(p if isinstance(p, str) else "<API>" for p in parts)
+    directives = dict(d.strip().split(" ", 1) for d in text.split(";") if " " in d.strip())
+    # Then everything defaults to our own origin, and fetches may go to our origin and to this stack's API
+    assert directives["default-src"] == "'self'"
+    assert directives["connect-src"] == "'self' <API>"
+    assert {"Fn::GetAtt": [api_id, "ApiEndpoint"]} in parts
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    # And nothing re-opens inline code or other origins
+    assert "unsafe" not in text
+    assert "*" not in text
+
+
+def test_the_web_url_is_an_output(dev_synth: Synth) -> None:
+    # Given the template's outputs / Then WebUrl is the distribution's https address
+    output = dev_synth.raw["Outputs"][names.OUTPUT_WEB_URL]
+    distribution_id, _ = dev_synth.only("AWS::CloudFront::Distribution")
+    assert output["Value"] == {
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]
+    }
+
+
+# --- the deployment of web/ and config.json ------------------------------------------------------
+
+
+def _asset_dirs(synth: Synth, deployment: Resource) -> list[Path]:
+    return [synth.outdir / f"asset.{key.removesuffix('.zip')}" for key in deployment["SourceObjectKeys"]]
+
+
+def test_web_and_config_json_are_deployed_into_the_site_bucket(dev_synth: Synth) -> None:
+    # Given the BucketDeployment and the assets it copies
+    deployment = _deployment(dev_synth)
+    bucket_id, _ = _site_bucket(dev_synth)
+    web, config = _asset_dirs(dev_synth, deployment)
+    # Then it syncs into the site bucket, pruning what web/ no longer has, revalidated on every load
+    assert deployment["DestinationBucketName"] == {"Ref": bucket_id}
+    assert deployment["Prune"] is True
+    assert deployment["SystemMetadata"] == {"cache-control": "no-cache"}
+    # And the first asset is the page itself; a local config.json can never ship
+    shipped = {p.name for p in web.iterdir()}
+    assert {"index.html", "app.js", "i18n.js", "styles.css"} <= shipped
+    assert "config.json" not in shipped
+    # And config.json is generated with a marker where the API's URL goes at deploy time
+    assert {p.name for p in config.iterdir()} == {"config.json"}
+    (marker,) = deployment["SourceMarkers"][1]
+    assert (config / "config.json").read_text(encoding="utf-8") == f'{{"apiUrl":{marker}}}'
+    # And the marker becomes this stack's API URL as a JSON string: https://<api id>.execute-api...
+    parts = deployment["SourceMarkers"][1][marker]["Fn::Join"][1]
+    api_id, _ = dev_synth.only("AWS::ApiGatewayV2::Api")
+    assert parts[0] == '"https://'
+    assert parts[1] == {"Ref": api_id}
+    assert parts[2] == ".execute-api."
+    assert parts[-1] == '/"'
+
+
+def test_the_deployer_runs_under_its_own_narrow_role(dev_synth: Synth) -> None:
+    # Given the function behind the BucketDeployment custom resource
+    deployment = _deployment(dev_synth)
+    function = dev_synth.resource(deployment["ServiceToken"]["Fn::GetAtt"][0])
+    statements = dev_synth.statements_of_role(dev_synth.role_of(function))
+    bucket_id, _ = _site_bucket(dev_synth)
+    # When we collect the buckets its S3 permissions name
+    s3_resources = json.dumps(
+        [st["Resource"] for st in statements if any(a.startswith("s3:") for a in as_list(st["Action"]))]
+    )
+    # Then they are the CDK asset bucket and the site bucket, and it has no CloudFront or other power
+    assert bucket_id in s3_resources
+    assert "cdk-hnb659fds-assets-" in s3_resources
+    services = {a.split(":")[0] for st in statements for a in as_list(st["Action"])}
+    assert services == {"logs", "s3"}
+
+
+# --- the files: nothing the CSP forbids ----------------------------------------------------------
+
+WEB_FILES = sorted(p for p in WEB_DIR.iterdir() if p.suffix in {".html", ".js", ".css"})
+FORBIDDEN_IN_JS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
+
+
+def test_the_page_has_no_inline_code_or_styles() -> None:
+    # Given index.html
+    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+    # Then every script is an external module of ours, and no element carries inline code or style
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts == ['<script type="module" src="app.js">']
+    assert "</script>" not in html.replace('<script type="module" src="app.js"></script>', "")
+    assert not re.search(r"\son[a-z]+\s*=", html)
+    assert not re.search(r"\sstyle\s*=", html)
+    assert "<style" not in html
+
+
+@pytest.mark.parametrize("path", [p for p in WEB_FILES if p.suffix == ".js"], ids=lambda p: p.name)
+def test_scripts_build_the_page_with_dom_apis_only(path: Path) -> None:
+    # Given a script of the page / Then it never turns text into markup or code
+    source = path.read_text(encoding="utf-8")
+    assert [word for word in FORBIDDEN_IN_JS if word in source] == []
+
+
+@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: p.name)
+def test_nothing_is_loaded_from_another_origin(path: Path) -> None:
+    # Given a file of the page / Then it names no other origin (no CDN, no font service, no tracker)
+    assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", path.read_text(encoding="utf-8")) == []
+
+
+def test_every_file_index_html_refers_to_exists() -> None:
+    # Given the local references of index.html / Then each one is a file in web/
+    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+    references = re.findall(r'(?:src|href)="(?!#)([^"]+)"', html)
+    assert references
+    assert [r for r in references if not (WEB_DIR / r).is_file()] == []
+
+
+def test_the_csp_builder_names_the_api_origin() -> None:
+    # Given an API origin / When the policy is built / Then fetches may go there and nowhere else
+    policy = content_security_policy("https://abc.execute-api.eu-central-1.amazonaws.com")
+    assert "connect-src 'self' https://abc.execute-api.eu-central-1.amazonaws.com;" in policy
+    assert policy.startswith("default-src 'self';")
