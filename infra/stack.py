@@ -46,9 +46,7 @@ class CivicDeskStack(Stack):
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
         )
-        self.web = CitizenWeb(
-            self, "Web", config=config, api_url=self.api.url, api_origin=self.api.http_api.api_endpoint
-        )
+        self.web = CitizenWeb(self, "Web", config=config, api_endpoint=self.api.http_api.api_endpoint)
         self.monitoring.finish()
 
         CfnOutput(self, names.OUTPUT_API_URL, value=self.api.url, description="Base URL of the citizen API")

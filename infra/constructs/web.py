@@ -1,13 +1,15 @@
 """The citizen web page in AWS: a private S3 bucket behind CloudFront (Origin Access Control).
 
-The page is static; the API's URL reaches it as configuration (`config.json`, written at deploy
-time), never baked into the code. Every response carries a strict CSP and the usual security
-headers, set at the edge by one response headers policy.
+The page is static. The citizen API is served through the same distribution (its paths go to
+the HTTP API origin, uncached), so page and API share one origin: no CORS, a CSP of `'self'`, and
+no dependency cycle between the API's CORS settings and the distribution's domain. The page learns
+where the API is from `config.json`, written at deploy time (empty: this origin). Every response
+carries a strict CSP and the usual security headers, set at the edge by one response headers policy.
 """
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -31,12 +33,16 @@ HSTS_MAX_AGE = Duration.days(730)
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
 
-def content_security_policy(api_origin: str) -> str:
-    """Nothing but our own files, and fetches to our origin and the API; no inline code, no framing."""
+# The citizen API's routes, served through the distribution from the HTTP API (same origin).
+API_PATHS = ("/requests*", "/catalog")
+
+
+def content_security_policy() -> str:
+    """Nothing but our own files and our own origin (which serves the API too); no inline code."""
     return "; ".join(
         (
             "default-src 'self'",
-            f"connect-src 'self' {api_origin}",
+            "connect-src 'self'",
             "img-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
@@ -56,16 +62,15 @@ class CitizenWeb(Construct):
         construct_id: str,
         *,
         config: StageConfig,
-        api_url: str,
-        api_origin: str,
+        api_endpoint: str,
     ) -> None:
         super().__init__(scope, construct_id)
         if not (WEB_DIR / "index.html").is_file():
             raise FileNotFoundError(f"the web page is missing: {WEB_DIR / 'index.html'}")
         self.bucket = self._bucket()
-        self.headers = self._security_headers(config, api_origin)
-        self.distribution = self._distribution(config)
-        self.deployment = self._deployment(config, api_url)
+        self.headers = self._security_headers(config)
+        self.distribution = self._distribution(config, api_endpoint)
+        self.deployment = self._deployment(config)
 
     @property
     def url(self) -> str:
@@ -99,8 +104,8 @@ class CitizenWeb(Construct):
         )
         return bucket
 
-    def _security_headers(self, config: StageConfig, api_origin: str) -> cloudfront.ResponseHeadersPolicy:
-        csp = content_security_policy(api_origin)
+    def _security_headers(self, config: StageConfig) -> cloudfront.ResponseHeadersPolicy:
+        csp = content_security_policy()
         return cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
@@ -133,7 +138,27 @@ class CitizenWeb(Construct):
             ),
         )
 
-    def _distribution(self, config: StageConfig) -> cloudfront.Distribution:
+    def _api_behavior(
+        self, origin: cloudfront.IOrigin, cache: cloudfront.ICachePolicy
+    ) -> cloudfront.BehaviorOptions:
+        """Forward to the HTTP API: every method, all viewer headers but Host, the same security headers."""
+        return cloudfront.BehaviorOptions(
+            origin=origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cache,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=self.headers,
+        )
+
+    def _distribution(self, config: StageConfig, api_endpoint: str) -> cloudfront.Distribution:
+        domain = Fn.select(2, Fn.split("/", api_endpoint))  # https://<id>.execute-api.<region>.amazonaws.com
+        api = origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
+        # Requests are never cached; the catalogue is, as long as the API's Cache-Control allows.
+        caches = {
+            "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
+            "/catalog": cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+        }
         distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -148,6 +173,7 @@ class CitizenWeb(Construct):
                 response_headers_policy=self.headers,
                 compress=True,
             ),
+            additional_behaviors={path: self._api_behavior(api, caches[path]) for path in API_PATHS},
             # A path that is not a file (S3 answers 403 without ListBucket) gets the page, not an XML error.
             error_responses=[
                 cloudfront.ErrorResponse(
@@ -188,7 +214,7 @@ class CitizenWeb(Construct):
             acknowledge(distribution.node.default_child, rule_id, reason)  # type: ignore[arg-type]
         return distribution
 
-    def _deployment(self, config: StageConfig, api_url: str) -> s3deploy.BucketDeployment:
+    def _deployment(self, config: StageConfig) -> s3deploy.BucketDeployment:
         log_group = logs.LogGroup(
             self, "DeployLogs", retention=config.log_retention, removal_policy=config.log_removal_policy
         )
@@ -210,7 +236,7 @@ class CitizenWeb(Construct):
             destination_bucket=self.bucket,
             sources=[
                 s3deploy.Source.asset(str(WEB_DIR), exclude=[CONFIG_OBJECT, "*.md", ".*"]),
-                s3deploy.Source.json_data(CONFIG_OBJECT, {"apiUrl": api_url}),
+                s3deploy.Source.json_data(CONFIG_OBJECT, {"apiUrl": ""}),  # the API is on this origin
             ],
             prune=True,
             cache_control=[s3deploy.CacheControl.from_string(CACHE_CONTROL)],

@@ -81,7 +81,7 @@ def _with_production_csp(route: Route) -> None:
     response = route.fetch()
     headers = {
         **response.headers,
-        "content-security-policy": content_security_policy(""),
+        "content-security-policy": content_security_policy(),
         "permissions-policy": PERMISSIONS_POLICY,
     }
     route.fulfill(response=response, headers=headers)

@@ -22,7 +22,9 @@ HSTS_ONE_YEAR = 365 * 24 * 3600
 def _site_bucket(synth: Synth) -> tuple[str, Resource]:
     """The bucket the distribution serves (the stack may hold other buckets later)."""
     _, distribution = synth.only("AWS::CloudFront::Distribution")
-    (origin,) = distribution["Properties"]["DistributionConfig"]["Origins"]
+    (origin,) = [
+        o for o in distribution["Properties"]["DistributionConfig"]["Origins"] if "S3OriginConfig" in o
+    ]
     bucket_id = origin["DomainName"]["Fn::GetAtt"][0]
     return bucket_id, synth.resource(bucket_id)
 
@@ -101,7 +103,8 @@ def test_the_distribution_serves_https_only_through_origin_access_control(any_sy
     _, distribution = any_synth.only("AWS::CloudFront::Distribution")
     config = distribution["Properties"]["DistributionConfig"]
     behavior = config["DefaultCacheBehavior"]
-    (origin,) = config["Origins"]
+    (origin,) = [o for o in config["Origins"] if "S3OriginConfig" in o]
+    assert behavior["TargetOriginId"] == origin["Id"]
     # Then plain HTTP is redirected, only GET/HEAD are allowed, and index.html is the root
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
     assert behavior["AllowedMethods"] == ["GET", "HEAD"]
@@ -132,16 +135,15 @@ def test_security_headers_are_strict(any_synth: Synth) -> None:
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
 
 
-def test_the_csp_allows_our_files_and_the_api_only(any_synth: Synth) -> None:
+def test_the_csp_allows_our_own_origin_only(any_synth: Synth) -> None:
     # Given the CSP as the template builds it
     parts = _csp_parts(any_synth)
-    api_id, _ = any_synth.only("AWS::ApiGatewayV2::Api")
-    text = "".join(p if isinstance(p, str) else "<API>" for p in parts)
+    text = "".join(p if isinstance(p, str) else "<TOKEN>" for p in parts)
     directives = dict(d.strip().split(" ", 1) for d in text.split(";") if " " in d.strip())
-    # Then everything defaults to our own origin, and fetches may go to our origin and to this stack's API
+    # Then everything, fetches to the API included, stays on our own origin
     assert directives["default-src"] == "'self'"
-    assert directives["connect-src"] == "'self' <API>"
-    assert {"Fn::GetAtt": [api_id, "ApiEndpoint"]} in parts
+    assert directives["connect-src"] == "'self'"
+    assert "<TOKEN>" not in text
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
     # And nothing re-opens inline code or other origins
@@ -178,17 +180,28 @@ def test_web_and_config_json_are_deployed_into_the_site_bucket(dev_synth: Synth)
     shipped = {p.name for p in web.iterdir()}
     assert {"index.html", "app.js", "i18n.js", "styles.css"} <= shipped
     assert "config.json" not in shipped
-    # And config.json is generated with a marker where the API's URL goes at deploy time
+    # And config.json tells the page the API is on its own origin (the distribution serves both)
     assert {p.name for p in config.iterdir()} == {"config.json"}
-    (marker,) = deployment["SourceMarkers"][1]
-    assert (config / "config.json").read_text(encoding="utf-8") == f'{{"apiUrl":{marker}}}'
-    # And the marker becomes this stack's API URL as a JSON string: https://<api id>.execute-api...
-    parts = deployment["SourceMarkers"][1][marker]["Fn::Join"][1]
-    api_id, _ = dev_synth.only("AWS::ApiGatewayV2::Api")
-    assert parts[0] == '"https://'
-    assert parts[1] == {"Ref": api_id}
-    assert parts[2] == ".execute-api."
-    assert parts[-1] == '/"'
+    assert json.loads((config / "config.json").read_text(encoding="utf-8")) == {"apiUrl": ""}
+
+
+def test_the_api_is_served_through_the_distribution_uncached(any_synth: Synth) -> None:
+    # Given the distribution's behaviours
+    _, distribution = any_synth.only("AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    api_id, _ = any_synth.only("AWS::ApiGatewayV2::Api")
+    (api_origin,) = [o for o in config["Origins"] if "CustomOriginConfig" in o]
+    # Then the citizen API's paths go to this stack's HTTP API, over HTTPS only
+    assert set(behaviors) == {"/requests*", "/catalog"}
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert api_id in json.dumps(api_origin["DomainName"])
+    for path, behavior in behaviors.items():
+        assert behavior["TargetOriginId"] == api_origin["Id"], path
+        assert "POST" in behavior["AllowedMethods"], path
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https", path
+    # And a citizen's request is never cached at the edge (CloudFront's managed CachingDisabled policy)
+    assert behaviors["/requests*"]["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 
 
 def test_the_deployer_runs_under_its_own_narrow_role(dev_synth: Synth) -> None:
@@ -247,8 +260,8 @@ def test_every_file_index_html_refers_to_exists() -> None:
     assert [r for r in references if not (WEB_DIR / r).is_file()] == []
 
 
-def test_the_csp_builder_names_the_api_origin() -> None:
-    # Given an API origin / When the policy is built / Then fetches may go there and nowhere else
-    policy = content_security_policy("https://abc.execute-api.eu-central-1.amazonaws.com")
-    assert "connect-src 'self' https://abc.execute-api.eu-central-1.amazonaws.com;" in policy
+def test_the_csp_builder_allows_only_this_origin() -> None:
+    # When the policy is built / Then fetches may go to our own origin and nowhere else
+    policy = content_security_policy()
+    assert "connect-src 'self';" in policy
     assert policy.startswith("default-src 'self';")
