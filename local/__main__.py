@@ -50,7 +50,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, _stop)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job starts with it ignored
+        signal.signal(stop_signal, _stop)
     template, cached = (args.template, True) if args.template else synthesize(force=args.resynth)
     try:
         with running(
