@@ -49,6 +49,11 @@ def report() -> None:
     for variant, total in sorted(Counter(c["variant"] for c in cases).items()):
         hits = sum(ok for ok, c in zip(right, cases, strict=True) if c["variant"] == variant)
         print(f"  accuracy, {variant:<17}: {hits / total:6.1%}  ({hits}/{total})")
+    print("  threshold curve (the router's `routing_confidence_threshold`): auto-routed share, precision")
+    for threshold in (0.4, 0.5, 0.6, 0.7):
+        sure = [ok for ok, r in zip(right, results, strict=True) if r.confidence >= threshold]
+        precision = sum(sure) / max(len(sure), 1)
+        print(f"    >= {threshold:.1f}                  : {len(sure) / n:6.1%}  {precision:6.1%}")
     print("  recall per category:")
     for category, total in sorted(Counter(c["category"] for c in cases).items()):
         hits = sum(ok for ok, c in zip(right, cases, strict=True) if c["category"] == category)
