@@ -12,7 +12,6 @@ import jsii
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
@@ -122,17 +121,10 @@ class PublicApi(Construct):
 
     def _add_alarms(self, config: StageConfig, monitoring: Monitoring) -> None:
         """5xx means the intake failed a citizen: errors are not swallowed, so each one is real."""
-        monitoring.watch(
-            cloudwatch.Alarm(
-                self,
-                "ServerErrorAlarm",
-                alarm_description=(
-                    f"Civic Desk API: 5xx responses >= {config.api_5xx_alarm_threshold} in 5 minutes"
-                ),
-                metric=self.stage.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
-                threshold=config.api_5xx_alarm_threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        monitoring.alarm(
+            self,
+            "ServerErrorAlarm",
+            description=f"Civic Desk API: 5xx responses >= {config.api_5xx_alarm_threshold} in 5 minutes",
+            metric=self.stage.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+            threshold=config.api_5xx_alarm_threshold,
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -126,15 +125,9 @@ class CivicFunction(Construct):
             ("Errors", self.function.metric_errors(period=period, statistic="Sum")),
             ("Throttles", self.function.metric_throttles(period=period, statistic="Sum")),
         ):
-            monitoring.watch(
-                cloudwatch.Alarm(
-                    self,
-                    f"{metric_name}Alarm",
-                    alarm_description=f"Civic Desk {code_dir}: Lambda {metric_name} >= 1 in 5 minutes",
-                    metric=metric,
-                    threshold=1,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
+            monitoring.alarm(
+                self,
+                f"{metric_name}Alarm",
+                description=f"Civic Desk {code_dir}: Lambda {metric_name} >= 1 in 5 minutes",
+                metric=metric,
             )

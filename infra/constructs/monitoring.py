@@ -13,6 +13,8 @@ from constructs import Construct
 
 from infra.config import StageConfig
 
+AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
 
 class Monitoring(Construct):
     """Owns the alarm topic; other constructs hand their alarms to `watch` instead of wiring SNS.
@@ -76,6 +78,32 @@ class Monitoring(Construct):
         alarm.add_ok_action(self._action)
         self._alarms.append(alarm)
         return alarm
+
+    def alarm(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float = 1,
+        evaluation_periods: int = 1,
+        comparison: cloudwatch.ComparisonOperator = AT_LEAST,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> cloudwatch.Alarm:
+        """An alarm (by default: the metric reached `threshold` once; no data is fine), watched."""
+        return self.watch(
+            cloudwatch.Alarm(
+                scope,
+                construct_id,
+                alarm_description=description,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=evaluation_periods,
+                comparison_operator=comparison,
+                treat_missing_data=missing,
+            )
+        )
 
     def finish(self) -> None:
         """Add the alarm-status widget once every construct has registered its alarms."""

@@ -302,29 +302,17 @@ class Router(Construct):
             ),
         }
         for name, metric in watched.items():
-            monitoring.watch(
-                cloudwatch.Alarm(
-                    self,
-                    f"{name}Alarm",
-                    alarm_description=f"Civic Desk router: {name} >= 1",
-                    metric=metric,
-                    threshold=1,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
+            monitoring.alarm(
+                self, f"{name}Alarm", description=f"Civic Desk router: {name} >= 1", metric=metric
             )
-        monitoring.watch(
-            cloudwatch.Alarm(
-                self,
-                "StreamLagAlarm",
-                alarm_description="Civic Desk dispatcher: table stream records older than 60 s",
-                metric=self.dispatcher.function.metric(
-                    "IteratorAge", period=Duration.minutes(1), statistic="Maximum"
-                ),
-                threshold=60_000,
-                evaluation_periods=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        monitoring.alarm(
+            self,
+            "StreamLagAlarm",
+            description="Civic Desk dispatcher: table stream records older than 60 s",
+            metric=self.dispatcher.function.metric(
+                "IteratorAge", period=Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=60_000,
+            evaluation_periods=3,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )

@@ -129,19 +129,13 @@ class SlaChecker(Construct):
         self.handler.grant_key_use(key)
 
     def _add_alarms(self, monitoring: Monitoring, interval: Duration) -> None:
-        monitoring.watch(
-            cloudwatch.Alarm(
-                self,
-                "DeadLetterAlarm",
-                alarm_description="Civic Desk SLA checker: a scheduled run failed or was never delivered",
-                metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=Duration.minutes(5), statistic="Maximum"
-                ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        monitoring.alarm(
+            self,
+            "DeadLetterAlarm",
+            description="Civic Desk SLA checker: a scheduled run failed or was never delivered",
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
         )
         # Every run publishes LagSeconds (0 when nothing was late), so a missing datapoint over two
         # intervals means the checker stopped running: that breaches too.
@@ -152,20 +146,17 @@ class SlaChecker(Construct):
             statistic="Maximum",
             period=Duration.minutes(2 * interval.to_minutes()),
         )
-        monitoring.watch(
-            cloudwatch.Alarm(
-                self,
-                "LagAlarm",
-                alarm_description=(
-                    "Civic Desk SLA checker: a deadline was flagged more than 15 minutes late, "
-                    "or the checker has not reported for two intervals"
-                ),
-                metric=lag,
-                threshold=LAG_ALARM_SECONDS,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            )
+        monitoring.alarm(
+            self,
+            "LagAlarm",
+            description=(
+                "Civic Desk SLA checker: a deadline was flagged more than 15 minutes late, "
+                "or the checker has not reported for two intervals"
+            ),
+            metric=lag,
+            threshold=LAG_ALARM_SECONDS,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            missing=cloudwatch.TreatMissingData.BREACHING,
         )
 
     @property

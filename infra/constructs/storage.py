@@ -7,7 +7,6 @@ controls (citizen PII lives here). The stream feeds the dispatcher (domain event
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -88,15 +87,4 @@ class Storage(Construct):
                 ),
             ),
         ):
-            monitoring.watch(
-                cloudwatch.Alarm(
-                    self,
-                    alarm_id,
-                    alarm_description=f"{description} >= 1 in 5 minutes",
-                    metric=metric,
-                    threshold=1,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
-            )
+            monitoring.alarm(self, alarm_id, description=f"{description} >= 1 in 5 minutes", metric=metric)
