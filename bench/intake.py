@@ -26,7 +26,7 @@ def synth_template(outdir: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def _event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def api_event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "version": "2.0",
         "routeKey": f"{method} {path}",
@@ -50,7 +50,7 @@ def _event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[s
     }
 
 
-class _Context:
+class LambdaContext:
     function_name = "intake"
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:intake"
@@ -79,25 +79,25 @@ def report(template: dict[str, Any]) -> None:
             "neighbourhood": "ataturk",
             "contact": {"name": "Ayşe Yılmaz", "phone": "05321112233"},
         }
-        handler.lambda_handler(_event("GET", "/catalog"), _Context())  # warm: catalogue cached
+        handler.lambda_handler(api_event("GET", "/catalog"), LambdaContext())  # warm: catalogue cached
 
         with counting_aws_calls() as filed_calls:
             started = time.perf_counter()
             codes = [
-                json.loads(handler.lambda_handler(_event("POST", "/requests", body), _Context())["body"])[
-                    "code"
-                ]
+                json.loads(
+                    handler.lambda_handler(api_event("POST", "/requests", body), LambdaContext())["body"]
+                )["code"]
                 for _ in range(FILED)
             ]
             filing = time.perf_counter() - started
         with counting_aws_calls() as read_calls:
             started = time.perf_counter()
             for code in codes:
-                handler.lambda_handler(_event("GET", f"/requests/{code}"), _Context())
+                handler.lambda_handler(api_event("GET", f"/requests/{code}"), LambdaContext())
             reading = time.perf_counter() - started
         with counting_aws_calls() as bad_calls:
             for _ in range(FILED):
-                handler.lambda_handler(_event("POST", "/requests", {"description": "x"}), _Context())
+                handler.lambda_handler(api_event("POST", "/requests", {"description": "x"}), LambdaContext())
 
     print("AWS calls (counted at botocore, warm catalogue cache)")
     print(f"  per accepted request : {_per_call(filed_calls, FILED)}")

@@ -6,15 +6,15 @@ requests through the intake handler, waits for every execution, and counts.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from typing import Any
 
 import boto3
 
+from bench.intake import LambdaContext, api_event
 from local.calls import counting_aws_calls
-from local.inprocess import emulated
+from local.inprocess import Emulated, emulated
 
 ROUTED = 20
 OBSERVATION = {
@@ -32,33 +32,10 @@ EXPRESS_MEMORY_GB = 0.0625
 ASSUMED_EXPRESS_SECONDS = 0.3  # three warm Lambda tasks and one DynamoDB read; AWS bills at least 0.1 s
 
 
-def _event(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "POST /requests",
-        "rawPath": "/requests",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": "POST", "path": "/requests"},
-            "requestId": "bench",
-            "stage": "$default",
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-class _Context:
-    function_name = "intake"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:intake"
-    aws_request_id = "bench"
-
-
-def _settle(sfn: Any, machine: str, expected: int) -> list[dict[str, Any]]:
+def _settle(system: Emulated, sfn: Any, machine: str, expected: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 120
     while True:
+        system.settle()
         executions = sfn.list_executions(stateMachineArn=machine)["executions"]
         if len(executions) >= expected and all(e["status"] != "RUNNING" for e in executions):
             return executions
@@ -72,14 +49,14 @@ def report(template: dict[str, Any]) -> None:
         template, {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
     ) as system:
         intake = system.handler("IntakeHandler")
-        intake(_event({"description": TEXT}), _Context())  # warm caches, first execution
+        intake(api_event("POST", "/requests", {"description": TEXT}), LambdaContext())  # warm the caches
         sfn = boto3.client("stepfunctions")
         machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-        _settle(sfn, machine, 1)
+        _settle(system, sfn, machine, 1)
         with counting_aws_calls() as calls:
             for _ in range(ROUTED):
-                intake(_event({"description": TEXT}), _Context())
-            executions = _settle(sfn, machine, ROUTED + 1)
+                intake(api_event("POST", "/requests", {"description": TEXT}), LambdaContext())
+            executions = _settle(system, sfn, machine, ROUTED + 1)
         transitions = Counter[str]()
         routed = 0
         for execution in executions[:ROUTED]:
