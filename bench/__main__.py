@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, router
+from bench import classifier, imports, intake, router, sla, whatsapp
 
 
 def main() -> int:
@@ -33,6 +33,8 @@ def main() -> int:
         template = intake.synth_template(Path(outdir))
     intake.report(template)
     router.report(template)
+    sla.report(template)
+    whatsapp.report(template)
     imports.report()
     classifier.report()
     return 0

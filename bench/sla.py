@@ -8,10 +8,11 @@ flagged or closed. Figures are counts (ScannedCount, botocore calls), never moto
 
 Two concessions to moto's speed, neither of which touches what is counted:
 - the pool is loaded straight into moto's backend (~300k put_item calls would take ~12 minutes);
-- moto deep-copies the whole table before every TransactWriteItems, for rollback (~15 s per call
-  at this size; DynamoDB has no such cost). The run skips that snapshot and then checks that no
-  transaction was cancelled, i.e. that a rollback was never needed.
-`BENCH_SLA_SCALE=0.1` runs the same mix at a tenth of the size.
+- moto does work on the whole table that DynamoDB never does (a deep copy per transaction, a sort
+  per GSI query, a sort per Scan page): the run skips the first two (see `_without_whole_table_work`),
+  and the naive Scan is only run for real at a tenth of the size (`BENCH_SLA_SCALE=0.1`, the same
+  mix), where it shows that a Scan reads exactly the table's ItemCount; at full size that count is
+  its figure.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ from local.calls import counting_aws_calls
 from local.template import create_tables
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+NEXT_RUN = timedelta(minutes=5)
 SHIPPED = catalogue.shipped()
+REAL_SCAN_MAX_ITEMS = 50_000
+"""moto re-sorts the whole table for every Scan page: hours at full size, seconds at a tenth."""
 OPEN_STATUSES = (Status.ROUTED.value, Status.IN_PROGRESS.value, Status.TRIAGE.value, Status.REOPENED.value)
 
 # (how many at full scale, what they are). The first two groups are the 1,000 due now.
@@ -125,6 +129,9 @@ def _load(table_name: str, scale: float) -> Counter[str]:
             counts["requests"] += 1
             counts["open"] += group < 6
             counts["due"] += group < 2
+            # work for the next run, 5 minutes later: deadlines passing, and deadlines 6 hours away
+            counts["flag_next"] += group == 2 and k % 355 <= 4
+            counts["warn_next"] += group == 3 and k % 2_500 <= 4
     return counts
 
 
@@ -201,14 +208,16 @@ def report(template: dict[str, Any] | None = None) -> None:
         items = client.describe_table(TableName=table_name)["Table"]["ItemCount"]
 
         started = time.perf_counter()
-        scan_read, scan_matched, scan_calls = _naive_scan(client, table_name)
+        scan = _naive_scan(client, table_name) if items <= REAL_SCAN_MAX_ITEMS else None
         scanned = time.perf_counter() - started
         started = time.perf_counter()
-        with counting_aws_calls() as calls, _without_whole_table_work():
-            run = sla_checker.run(store, remaining_ms=lambda: 900_000, clock=lambda: NOW)
+        with _without_whole_table_work():
+            with counting_aws_calls() as calls:
+                run = sla_checker.run(store, remaining_ms=lambda: 900_000, clock=lambda: NOW)
+            later = sla_checker.run(store, remaining_ms=lambda: 900_000, clock=lambda: NOW + NEXT_RUN)
         checked = time.perf_counter() - started
-        if run.lost_races or not run.complete:
-            raise RuntimeError(f"the bench run must be complete and uncontested: {run}")
+        if any(r.lost_races or not r.complete for r in (run, later)):
+            raise RuntimeError(f"the bench runs must be complete and uncontested: {run}, {later}")
 
     requests, due = pool["requests"], pool["due"]
     print(f"SLA checker: one run over {requests:,} requests (scale {scale:g})")
@@ -220,12 +229,25 @@ def report(template: dict[str, Any] | None = None) -> None:
         f"  items read / items due      : {run.items_read / due:.3f}  "
         f"({run.items_read:,} read by {run.queries} queries, {run.flagged:,} flagged; goal <= 1.1)"
     )
-    print(
-        f"  naive Scan, same figure     : {scan_read / due:,.1f}  "
-        f"({scan_read:,} read in {scan_calls} Scan calls; its filter finds {scan_matched:,})"
-    )
+    if scan is None:
+        print(
+            f"  naive Scan, same figure     : {items / due:,.1f}  (a Scan reads all {items:,} items; "
+            "at BENCH_SLA_SCALE=0.1 a real paginated Scan shows ScannedCount == ItemCount)"
+        )
+    else:
+        scan_read, scan_matched, scan_calls = scan
+        print(
+            f"  naive Scan, same figure     : {scan_read / due:,.1f}  "
+            f"({scan_read:,} read in {scan_calls} Scan calls; its filter finds {scan_matched:,})"
+        )
     print(f"  AWS calls per flagged       : {calls.total() / run.flagged:.3f}  ({_calls(calls)})")
     print(
-        f"  (moto wall time, not a figure: load {loaded:.0f} s, run {checked:.0f} s, scan {scanned:.0f} s; "
+        f"  the next run, 5 min later   : {later.items_read:,} read for {pool['flag_next']:,} to flag and "
+        f"{pool['warn_next']:,} to warn: {later.flagged:,} flagged, {later.warned:,} warned "
+        f"(the {run.flagged:,} flagged before are out of the index)"
+    )
+    scan_time = f", scan {scanned:.0f} s" if scan is not None else ""
+    print(
+        f"  (moto wall time, not a figure: load {loaded:.0f} s, two runs {checked:.0f} s{scan_time}; "
         "no transaction was cancelled)\n"
     )

@@ -46,6 +46,12 @@ class StageConfig:
     sla_check_minutes: int = 5
     sla_warn_lead_hours: float = 6
     stuck_received_minutes: int = 10
+    # WhatsApp: the Cloud API's base URL (Graph API version), the approved template sent outside the
+    # 24-hour window, and how long citizens' photos are kept (KVKK retention; drafts go within days).
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_template_name: str = "civic_desk_update"
+    whatsapp_media_retention_days: int = 730
+    whatsapp_draft_media_days: int = 3
 
     @property
     def is_prod(self) -> bool:

@@ -25,6 +25,12 @@ ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
 ENV_SLA_WARN_LEAD_HOURS: Final = "SLA_WARN_LEAD_HOURS"
 ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
 ENV_SLA_TIME_BUDGET_MARGIN_MS: Final = "SLA_TIME_BUDGET_MARGIN_MS"
+# WhatsApp (read by civicdesk.whatsapp.config.WhatsAppSettings): the secret's ARN, never its values.
+ENV_WHATSAPP_SECRET_ID: Final = "WHATSAPP_SECRET_ID"  # noqa: S105 - a variable name, not a secret
+ENV_WHATSAPP_MEDIA_BUCKET: Final = "WHATSAPP_MEDIA_BUCKET"
+ENV_WHATSAPP_API_BASE: Final = "WHATSAPP_API_BASE"
+ENV_WHATSAPP_TEMPLATE_NAME: Final = "WHATSAPP_TEMPLATE_NAME"
+ENV_WHATSAPP_PRIVACY_URL: Final = "WHATSAPP_PRIVACY_URL"
 # Metric the SLA checker publishes (functions/sla_checker) and its lag alarm watches.
 METRIC_SLA_LAG_SECONDS: Final = "LagSeconds"
 
@@ -38,6 +44,8 @@ OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"
 OUTPUT_WEB_URL: Final = "WebUrl"
 OUTPUT_EVENT_BUS_NAME: Final = "EventBusName"
 OUTPUT_ROUTER_ARN: Final = "RouterArn"
+OUTPUT_WHATSAPP_WEBHOOK_URL: Final = "WhatsAppWebhookUrl"
+OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an output id
 
 # Table layout: key and index attribute names the store in civicdesk writes.
 TABLE_PK: Final = "pk"
@@ -65,6 +73,8 @@ HANDLER_CATALOGUE_SEED: Final = "handler.on_event"
 FUNCTION_ROUTER: Final = "router"
 FUNCTION_SLA_CHECKER: Final = "sla_checker"
 HANDLER_SLA_CHECKER: Final = "handler.lambda_handler"
+FUNCTION_WHATSAPP: Final = "whatsapp"
+HANDLER_WHATSAPP: Final = "handler.lambda_handler"
 
 
 def stack_name(stage: str) -> str:

@@ -18,6 +18,7 @@ from infra.constructs.router import Router
 from infra.constructs.sla import SlaChecker
 from infra.constructs.storage import Storage
 from infra.constructs.web import CitizenWeb
+from infra.constructs.whatsapp import WhatsAppChannel
 
 
 class CivicDeskStack(Stack):
@@ -47,10 +48,33 @@ class CivicDeskStack(Stack):
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
         )
         self.web = CitizenWeb(self, "Web", config=config, api_endpoint=self.api.http_api.api_endpoint)
+        self.whatsapp = WhatsAppChannel(
+            self,
+            "WhatsApp",
+            config=config,
+            layers=layers,
+            monitoring=self.monitoring,
+            table=table,
+            table_key=key,
+            http_api=self.api.http_api,
+            privacy_url=self.web.url,
+        )
         self.monitoring.finish()
 
         CfnOutput(self, names.OUTPUT_API_URL, value=self.api.url, description="Base URL of the citizen API")
         CfnOutput(self, names.OUTPUT_WEB_URL, value=self.web.url, description="The citizen web page")
+        CfnOutput(
+            self,
+            names.OUTPUT_WHATSAPP_WEBHOOK_URL,
+            value=f"{self.api.url}webhooks/whatsapp",
+            description="Callback URL to enter in Meta's WhatsApp app settings",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_WHATSAPP_SECRET_ARN,
+            value=self.whatsapp.secret.secret_arn,
+            description="Secret to fill with Meta's app secret, verify token and access token",
+        )
         CfnOutput(
             self,
             names.OUTPUT_EVENT_BUS_NAME,

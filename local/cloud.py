@@ -5,7 +5,8 @@ system cannot drift from what `cdk deploy` creates. Works against moto in-proces
 the integration tests) and in server mode (`make run`, the end-to-end tests): it only uses boto3.
 
 What is created: DynamoDB tables (keys, indexes, stream, TTL), SQS queues (with redrive), SNS
-topics, EventBridge buses and pattern rules with SQS targets, S3 buckets, Lambda functions (so the
+topics, EventBridge buses and pattern rules with SQS targets, S3 buckets, Secrets Manager secrets
+(generated values filled in), Lambda functions (so the
 emulator can invoke them: see `local.lambdas`), their event source mappings, Step Functions state
 machines (the deployed definition, tokens resolved), and the catalogue seed custom resource.
 Scheduled rules are returned for `local.timer`, since the emulator never fires them.
@@ -21,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import boto3
@@ -231,6 +233,7 @@ def create_from_template(template: Template, stack_name: str = "CivicDesk-Local"
     _create_topics(template, created)
     _create_buses(template, created)
     _create_buckets(template, created)
+    _create_secrets(template, created)
     _create_functions(template, created, resolve)
     _create_event_source_mappings(template, created, resolve)
     _create_state_machines(template, created, resolve)
@@ -296,6 +299,24 @@ def _create_buckets(template: Template, created: LocalResources) -> None:
         client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         created.refs[logical_id] = name
         created.attributes[logical_id] = {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.local"}
+
+
+def _create_secrets(template: Template, created: LocalResources) -> None:
+    """Secrets as CloudFormation would create them: the template string with its generated key filled."""
+    client = boto3.client("secretsmanager")
+    for logical_id, props in resources(template, "AWS::SecretsManager::Secret"):
+        generate = props.get("GenerateSecretString", {})
+        if "SecretString" in props:
+            value = str(props["SecretString"])
+        elif "SecretStringTemplate" in generate:
+            value = json.dumps(
+                {**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: token_hex(32)}
+            )
+        else:
+            value = token_hex(32)
+        arn = client.create_secret(Name=f"{PREFIX}-{logical_id}", SecretString=value)["ARN"]
+        created.refs[logical_id] = arn  # Ref of a secret is its ARN
+        created.attributes[logical_id] = {"Id": arn}
 
 
 def _create_functions(template: Template, created: LocalResources, resolve: Resolver) -> None:

@@ -214,11 +214,13 @@ class Gateway:
         handlers: Mapping[str, Handler],
         timeouts: Mapping[str, int] | None = None,
         openapi: Callable[[], dict[str, Any]] | None = None,
+        local_pages: Callable[[Request], Response | None] | None = None,
     ) -> None:
         self.api = api
         self.handlers = handlers
         self.timeouts = timeouts or {}
         self.openapi = openapi
+        self.local_pages = local_pages  # local-only pages (the WhatsApp simulator), never deployed
         rules: list[Rule] = []
         for index, route in enumerate(api.routes):
             if route.function not in handlers:
@@ -239,7 +241,8 @@ class Gateway:
         try:
             endpoint, arguments = self.url_map.bind_to_environ(request.environ).match()
         except NotFound:
-            return self._static(request)
+            local_only = self.local_pages(request) if self.local_pages is not None else None
+            return local_only if local_only is not None else self._static(request)
         except HTTPException as error:  # e.g. 405: the path exists with another method
             return _error(error.code or 405, "method_not_allowed", "This path does not take this method.")
         route = self.api.routes[endpoint]

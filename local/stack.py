@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import bridged
+from local.simulator import Simulator
 from local.template import Template, load
 from local.timer import Timer
+from local.whatsapp_fake import FakeCloudApi, secret_id, use_local_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH_DIR = ROOT / "build" / "local-cdk.out"
@@ -99,6 +102,7 @@ class Running:
     resources: LocalResources
     timer: Timer
     server: BaseWSGIServer
+    whatsapp: FakeCloudApi | None = None
 
     def ready_info(self) -> dict[str, Any]:
         return {
@@ -106,6 +110,7 @@ class Running:
             "emulator": self.emulator_url,
             "tables": self.resources.tables,
             "functions": {f.logical_id: f.name for f in self.resources.functions.values()},
+            "whatsapp_api": self.whatsapp.root if self.whatsapp else None,
         }
 
 
@@ -157,6 +162,7 @@ def running(
 
     if not verbose:  # the emulator and the gateway would log every request
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     with ExitStack() as stack:
         emulator = ThreadedMotoServer(ip_address=host, port=emulator_port, verbose=False)
         emulator.start()
@@ -165,6 +171,16 @@ def running(
 
         resources = create_from_template(template)
         os.environ.update(resources.environment())
+        # WhatsApp: the Cloud API is a fake on loopback, and the secret holds known local values
+        whatsapp = stack.enter_context(FakeCloudApi(host=host).running())
+        secret = secret_id(resources.environment())
+        if secret:
+            use_local_credentials(secret)
+        os.environ.update(
+            WHATSAPP_API_BASE=whatsapp.base_url,
+            WHATSAPP_PRIVACY_URL=f"http://{host}:{port}/",
+            WHATSAPP_RETRY_BASE_SECONDS="0.1",
+        )
         if not verbose:  # handlers log JSON lines; keep the console readable unless asked
             os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
         handlers = resources.handlers()
@@ -185,8 +201,11 @@ def running(
         from local.openapi import schema
 
         api = read_api(template, resources, resolve, emulator_url)
-        gateway = Gateway(api, {name: bridge.locked(name) for name in handlers}, timeouts, openapi=schema)
+        simulator = Simulator(whatsapp)
+        handlers_locked = {name: bridge.locked(name) for name in handlers}
+        gateway = Gateway(api, handlers_locked, timeouts, openapi=schema, local_pages=simulator)
         server = make_server(host, port, gateway, threaded=True)
+        simulator.gateway_url = f"http://{host}:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")
         thread.start()
         stack.callback(server.shutdown)
@@ -200,6 +219,7 @@ def running(
             resources=resources,
             timer=timer,
             server=server,
+            whatsapp=whatsapp,
         )
 
 

@@ -48,6 +48,8 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
         r"<AWS::Region>/\*\]",
         r"AwsSolutions-IAM5\[Resource::<WebSite[0-9A-F]{8}\.Arn>/\*\]",
+        # WhatsApp photos: put and tag under the whatsapp/ prefix of the media bucket (keys made per message)
+        r"AwsSolutions-IAM5\[Resource::<WhatsAppMedia[0-9A-F]{8}\.Arn>/whatsapp/\*\]",
     ],
     "AWS::Lambda::Function": [r"AwsSolutions-L1"],
     "AWS::ApiGatewayV2::Route": [r"AwsSolutions-APIG4"],
@@ -55,6 +57,8 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
     # the SLA checker's dead-letter queue is a DLQ (of a schedule target), which SQS3 cannot see
     "AWS::SQS::Queue": [r"AwsSolutions-SQS3"],
     "AWS::CloudFront::Distribution": [r"AwsSolutions-CFR[1-4]"],
+    # Meta issues and rotates the WhatsApp credentials in its own dashboard; no rotation Lambda
+    "AWS::SecretsManager::Secret": [r"AwsSolutions-SMG4"],
 }
 
 

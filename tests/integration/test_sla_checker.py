@@ -286,8 +286,11 @@ def test_a_late_first_response_is_recorded_as_a_missed_promise(
 def test_an_answer_exactly_at_the_deadline_keeps_the_promise(
     store: Store, file: Callable[..., ServiceRequest]
 ) -> None:
+    # Given a request answered at the very millisecond of its deadline
     request = filed_and_routed(file, store)
+    # When the reply is recorded
     updated = sla.record_first_response(request, public_reply(request, request.due_at), store=store)
+    # Then the promise counts as kept (the deadline is inclusive)
     assert updated.first_response_met is True
 
 
@@ -313,10 +316,12 @@ def test_a_stale_or_repeated_first_response_changes_nothing(
 
 
 def test_an_internal_note_does_not_stop_the_clock(store: Store, file: Callable[..., ServiceRequest]) -> None:
+    # Given a routed request and a staff member's internal note on it
     request = filed_and_routed(file, store)
     note = TimelineEntry(
         code=request.code, at=T0 + HOUR, type=EntryType.INTERNAL_NOTE, public=False, text="ekip yolda"
     )
+    # When the note is offered as the first response / Then it is refused and the clock keeps running
     with pytest.raises(ValueError, match="not a first response"):
         sla.record_first_response(request, note, store=store)
     assert in_due_index(store, request.code)
@@ -367,6 +372,28 @@ def test_a_request_closed_without_clearing_its_clock_is_dropped_from_the_index_s
     assert (summary["flagged"], summary["cleaned"]) == (0, 1)
     assert not in_due_index(store, request.code)
     assert entries(store, request.code, EntryType.OVERDUE) == []
+
+
+def test_a_deadline_moved_without_its_key_is_re_keyed_once_then_flagged_at_the_new_time(
+    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+) -> None:
+    # Given a routed request whose deadline a writer moved a day later without moving its index key
+    request = filed_and_routed(file, store)
+    later = "2026-04-02T21:15:00.000Z"
+    boto3.client("dynamodb").update_item(
+        TableName=store.table_name,
+        Key=serialize({"pk": f"REQ#{request.code}", "sk": "REQ"}),
+        UpdateExpression="SET due_at = :later, version = version + :one",
+        ExpressionAttributeValues=serialize({":later": later, ":one": 1}),
+    )
+    # When the checker passes the old deadline, runs again, and passes the new one
+    runs = [checker(T0 + 49 * HOUR), checker(T0 + 50 * HOUR), checker(T0 + 72 * HOUR + MINUTE)]
+    # Then the first run only moves the key to the new deadline, the second reads nothing,
+    # and the third flags it against the new deadline
+    assert [(r["flagged"], r["cleaned"], r["items_read"]) for r in runs] == [(0, 1, 1), (0, 0, 0), (1, 0, 1)]
+    (entry,) = entries(store, request.code, EntryType.OVERDUE)
+    assert entry.detail is not None
+    assert entry.detail["due_at"] == later
 
 
 # --- overlapping runs ---------------------------------------------------------------------------------
@@ -550,9 +577,12 @@ def test_an_event_that_is_not_a_schedule_tick_fails_loudly_and_changes_nothing(
 ) -> None:
     from functions.sla_checker import handler
 
+    # Given a due request
     request = filed_and_routed(file, store)
+    # When the checker is invoked with something that is not an EventBridge event
     with pytest.raises(ValidationError):
         handler.lambda_handler({"detail": {}}, FakeContext())
+    # Then the invocation fails (Errors alarm, on-failure queue) and nothing was changed
     assert store.get_request(request.code) == request
 
 
@@ -560,8 +590,10 @@ def test_the_checker_refuses_to_start_without_its_table(monkeypatch: pytest.Monk
     from civicdesk.config import ConfigurationError
     from functions.sla_checker import handler
 
+    # Given an environment without the table and with a negative warning lead
     monkeypatch.delenv("TABLE_NAME", raising=False)
     monkeypatch.setenv("SLA_WARN_LEAD_HOURS", "-1")
+    # When the settings are read / Then the cold start fails naming both variables
     with pytest.raises(ConfigurationError, match=r"TABLE_NAME.*SLA_WARN_LEAD_HOURS"):
         handler.CheckerSettings.from_env()
 
@@ -569,5 +601,6 @@ def test_the_checker_refuses_to_start_without_its_table(monkeypatch: pytest.Monk
 def test_a_filed_request_starts_in_the_warning_stage_of_its_shard(
     store: Store, file: Callable[..., ServiceRequest]
 ) -> None:
+    # Given a request filed through intake / Then it sits in the warning stage of its own shard
     request = file()
     assert raw_item(store, request.code)["due_pk"] == due_partition(due_shard(request.code), DueStage.WARN)

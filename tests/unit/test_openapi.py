@@ -13,7 +13,7 @@ def test_committed_openapi_document_is_current() -> None:
 
 def test_document_describes_every_public_route_and_its_error_shape() -> None:
     document = json.loads(openapi.generate())
-    assert set(document["paths"]) == {"/requests", "/requests/{code}", "/catalog"}
+    assert set(document["paths"]) == {"/requests", "/requests/{code}", "/catalog", "/webhooks/whatsapp"}
     post = document["paths"]["/requests"]["post"]
     assert {"201", "400", "413", "422"} <= set(post["responses"])
     assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

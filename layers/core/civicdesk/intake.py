@@ -42,6 +42,9 @@ class NewRequest(BaseModel):
     contact: Contact | None = None
     language: Language = Language.TR
     actor: str = "citizen"
+    photos: tuple[str, ...] = ()
+    citizen: str | None = None
+    """The citizen index key (a keyed hash of the phone, never the number): links channels."""
 
 
 def check_against_catalogue(new: NewRequest, catalogue: Catalogue) -> Category | None:
@@ -93,6 +96,7 @@ def file_request(
             due_at=sla.first_response_deadline(received_at, category, catalogue),
             resolution_due_at=sla.resolution_deadline(received_at, category),
             has_contact=contact is not None,
+            photos=new.photos,
         )
         entry = TimelineEntry(
             code=request.code,
@@ -104,7 +108,7 @@ def file_request(
             detail=_facts(request),
         )
         try:
-            store.create_request(request, entry, contact)
+            store.create_request(request, entry, contact, citizen=new.citizen)
         except CodeCollision:
             continue
         return request

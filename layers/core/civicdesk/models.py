@@ -122,6 +122,7 @@ class ServiceRequest(_Frozen):
     first_response_at: datetime | None = None
     first_response_met: bool | None = Field(default=None, description="answered by `due_at`")
     has_contact: bool = False
+    photos: tuple[str, ...] = Field(default=(), description="object keys of photos in the media bucket")
     version: int = 1
 
 

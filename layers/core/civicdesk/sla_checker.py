@@ -153,7 +153,7 @@ class _Run:
                 self.store.flag_overdue(request, _overdue_entry(request, at, deadline, due), stage), "flagged"
             ):
                 self.report.lag_seconds = max(self.report.lag_seconds, (at - due).total_seconds())
-        elif stage is DueStage.WARN:
+        elif stage is DueStage.WARN and due <= self.now + self.policy.warn_lead:
             self._count(self.store.warn_due_soon(request, _due_soon_entry(request, self.clock())), "warned")
         else:  # the deadline moved without its key: re-key it, or every run would read it again
             self._count(self.store.rekey_due(request, stage, due, self.clock()), "cleaned")

@@ -41,6 +41,8 @@ CONTACT_SK = "CONTACT"
 ENTRY_PREFIX = "EVT#"
 CATALOG_PK = "CATALOG"
 SETTINGS_SK = "SETTINGS"
+CONVERSATION_SK = "STATE"
+OUTBOUND_SK = "OUT"
 DUE_SHARDS = 16
 """Deadline index partitions: spreads a city's due items so one hot key never throttles the checker."""
 
@@ -50,6 +52,21 @@ _deserializer = TypeDeserializer()
 
 def request_pk(code: str) -> str:
     return f"REQ#{code}"
+
+
+def citizen_pk(citizen: str) -> str:
+    """`CIT#<keyed hash of the phone>`: a citizen's requests across channels, never the number itself."""
+    return f"CIT#{citizen}"
+
+
+def conversation_pk(citizen: str) -> str:
+    """`CONV#<keyed hash>`: the WhatsApp dialogue state (the DESIGN's `CONV#<wa_id>`, without the number)."""
+    return f"CONV#{citizen}"
+
+
+def outbound_pk(message_ref: str) -> str:
+    """`OUT#<hash of the provider's message id>`: points a delivery callback at its timeline entry."""
+    return f"OUT#{message_ref}"
 
 
 def due_shard(code: str) -> int:
@@ -139,6 +156,7 @@ def request_item(request: ServiceRequest) -> dict[str, Any]:
         "first_response_at": iso(request.first_response_at) if request.first_response_at else None,
         "first_response_met": request.first_response_met,
         "has_contact": request.has_contact,
+        "photos": list(request.photos) or None,
         "version": request.version,
         # staff queue: a department's requests in one status, newest first
         "queue_pk": f"{request.department or '-'}#{request.status.value}",
@@ -173,6 +191,7 @@ def request_from_item(item: Mapping[str, Any]) -> ServiceRequest:
         first_response_at=parse_iso(item["first_response_at"]) if item.get("first_response_at") else None,
         first_response_met=item.get("first_response_met"),
         has_contact=item.get("has_contact", False),
+        photos=tuple(item.get("photos") or ()),
         version=item["version"],
     )
 
@@ -280,15 +299,24 @@ class Store:
         return put
 
     def create_request(
-        self, request: ServiceRequest, entry: TimelineEntry, contact: Contact | None = None
+        self,
+        request: ServiceRequest,
+        entry: TimelineEntry,
+        contact: Contact | None = None,
+        *,
+        citizen: str | None = None,
     ) -> None:
-        """Request, first timeline entry and contact in one transaction: all or nothing."""
+        """Request, first timeline entry, contact and citizen index in one transaction: all or nothing."""
         items = [
             {"Put": self._put(request_item(request), "attribute_not_exists(pk)")},
             {"Put": self._put(entry_item(entry))},
         ]
         if contact is not None and not contact.is_empty():
             items.append({"Put": self._put(contact_item(request.code, contact))})
+        if citizen is not None:
+            index = {"pk": citizen_pk(citizen), "sk": request_pk(request.code), "code": request.code}
+            index.update(item_type="citizen_request", created_at=iso(request.created_at))
+            items.append({"Put": self._put(index)})
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -350,6 +378,103 @@ class Store:
                     raise
         return inserted
 
+    # --- citizens, conversations, outbound notifications --------------------------------------
+
+    def owns(self, citizen: str, code: str) -> bool:
+        """Is `code` one of this citizen's requests? (the citizen index; one read, no personal data)"""
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=serialize({"pk": citizen_pk(citizen), "sk": request_pk(code)}),
+            ProjectionExpression="pk",
+        )
+        return "Item" in answer
+
+    def get_conversation(self, citizen: str) -> tuple[dict[str, Any], int] | None:
+        """The dialogue state and its version (the TTL may not have removed an expired one yet)."""
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=serialize({"pk": conversation_pk(citizen), "sk": CONVERSATION_SK}),
+            ConsistentRead=True,
+        )
+        if "Item" not in answer:
+            return None
+        item = deserialize(answer["Item"])
+        return item.get("state") or {}, int(item["version"])
+
+    def put_conversation(
+        self, citizen: str, state: Mapping[str, Any], *, version: int, expires_at: int
+    ) -> bool:
+        """Write state `version` only over `version - 1` (or nothing): False when another message won."""
+        item = {
+            "pk": conversation_pk(citizen),
+            "sk": CONVERSATION_SK,
+            "item_type": "conversation",
+            "state": state,
+            "version": version,
+            "expires_at": expires_at,
+        }
+        put = self._put(item, "attribute_not_exists(pk) OR #version = :previous")
+        put["ExpressionAttributeNames"] = {"#version": "version"}
+        put["ExpressionAttributeValues"] = serialize({":previous": version - 1})
+        try:
+            self.client.put_item(**put)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def add_entry(self, entry: TimelineEntry) -> None:
+        """A timeline entry that changes nothing else on the request (e.g. a failed notification)."""
+        self.client.put_item(**self._put(entry_item(entry)))
+
+    def record_notification(self, entry: TimelineEntry, message_ref: str, expires_at: int) -> None:
+        """A `notification_sent` entry and the pointer a delivery callback finds it by, in one write."""
+        item = entry_item(entry)
+        pointer = {
+            "pk": outbound_pk(message_ref),
+            "sk": OUTBOUND_SK,
+            "item_type": "outbound",
+            "code": entry.code,
+            "entry_sk": item["sk"],
+            "expires_at": expires_at,
+        }
+        self.client.transact_write_items(
+            TransactItems=[{"Put": self._put(item)}, {"Put": self._put(pointer)}]
+        )
+
+    def find_notification(self, message_ref: str) -> tuple[str, str] | None:
+        """(request code, entry sort key) of a notification we sent, or None for any other message."""
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=serialize({"pk": outbound_pk(message_ref), "sk": OUTBOUND_SK})
+        )
+        if "Item" not in answer:
+            return None
+        item = deserialize(answer["Item"])
+        return item["code"], item["entry_sk"]
+
+    def record_delivery(self, code: str, entry_sk: str, *, status: str, rank: int, at: datetime) -> bool:
+        """Move a notification's delivery status forward only (callbacks arrive out of order)."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=serialize({"pk": request_pk(code), "sk": entry_sk}),
+                UpdateExpression="SET #detail.#delivery = :status, #rank = :rank, #at = :at",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#rank) OR #rank < :rank)",
+                ExpressionAttributeNames={
+                    "#detail": "detail",
+                    "#delivery": "delivery",
+                    "#rank": "delivery_rank",
+                    "#at": "delivery_at",
+                },
+                ExpressionAttributeValues=serialize({":status": status, ":rank": rank, ":at": iso(at)}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("query")
@@ -403,6 +528,10 @@ class Store:
     def leave_due_index(self, request: ServiceRequest, stage: DueStage, at: datetime) -> bool:
         """Housekeeping for a request whose clock another writer stopped without clearing the keys."""
         return self._change(request, None, at=at, stage=stage, remove=("due_pk", "due_sk"))
+
+    def rekey_due(self, request: ServiceRequest, stage: DueStage, due: datetime, at: datetime) -> bool:
+        """Housekeeping for a deadline changed without its index key: the key follows the deadline."""
+        return self._change(request, None, at=at, stage=stage, set_={"due_sk": f"{iso(due)}#{request.code}"})
 
     def send_to_triage(self, request: ServiceRequest, entry: TimelineEntry) -> bool:
         """`received` -> `triage` (the queue key follows), only if still `received` at this version."""

@@ -1,0 +1,164 @@
+"""The WhatsApp Business webhook: Meta's verification handshake and signed message deliveries.
+
+Thin: the signature is checked over the raw body before anything is parsed, the payload is parsed
+into `civicdesk.whatsapp.payloads`, and `civicdesk.whatsapp.service` does the work. A signed but
+malformed payload is answered 200 (logged without content): Meta would otherwise redeliver for days
+something that can never succeed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
+
+from civicdesk.http import ErrorBody, error_response, register_error_handlers, too_large
+from civicdesk.observability import logger, metrics, tracer
+from civicdesk.whatsapp import runtime, signature
+from civicdesk.whatsapp.payloads import Delivery
+
+PATH = "/webhooks/whatsapp"
+MAX_LOGGED_ERRORS = 10
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(title="Civic Desk API", version="1.0.0", summary="The WhatsApp Business webhook.")
+register_error_handlers(app)
+
+
+class Refused(Exception):
+    """A delivery or handshake that is not Meta's (or not yet configured): answered with a JSON error."""
+
+    def __init__(self, status: HTTPStatus, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+@app.exception_handler(Refused)
+def _refused(refusal: Refused) -> Response[str]:
+    return error_response(refusal.status, refusal.error, refusal.message)
+
+
+class Received(BaseModel):
+    status: Literal["received", "ignored"]
+    messages: int = 0
+    statuses: int = 0
+
+
+def _error(status: HTTPStatus, description: str) -> dict[int, Any]:
+    return {status.value: {"description": description, "content": {"application/json": {"model": ErrorBody}}}}
+
+
+@app.get(
+    PATH,
+    summary="Webhook verification (Meta's subscription handshake)",
+    description="Answers `hub.challenge` as plain text when `hub.mode` is `subscribe` and "
+    "`hub.verify_token` matches the configured token.",
+    tags=["whatsapp"],
+    responses={
+        200: {
+            "description": "The challenge, echoed",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **_error(HTTPStatus.FORBIDDEN, "Wrong mode or token"),
+    },
+)
+def verify(
+    mode: Annotated[str | None, Query(alias="hub.mode", max_length=32)] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token", max_length=256)] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=256)] = None,
+) -> Response[str]:
+    credentials = runtime.credentials()
+    expected = credentials.verify_token
+    if (
+        mode == "subscribe"
+        and token
+        and challenge
+        and credentials.usable(expected)
+        and hmac.compare_digest(token.encode(), expected.encode())
+    ):
+        return Response(status_code=HTTPStatus.OK.value, content_type="text/plain", body=challenge)
+    raise Refused(HTTPStatus.FORBIDDEN, "verification_failed", "Wrong hub.mode or hub.verify_token.")
+
+
+@app.post(
+    PATH,
+    summary="Message and status deliveries from the WhatsApp Cloud API",
+    description="Meta's `messages` webhook, signed with `X-Hub-Signature-256` (HMAC-SHA256 of the raw "
+    "body with the app secret). Idempotent on each message id.",
+    tags=["whatsapp"],
+    responses={
+        200: {
+            "description": "Accepted (or ignored: malformed)",
+            "content": {"application/json": {"model": Received}},
+        },
+        **_error(HTTPStatus.UNAUTHORIZED, "No signature"),
+        **_error(HTTPStatus.FORBIDDEN, "Wrong signature"),
+        **_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Body too large"),
+        **_error(HTTPStatus.SERVICE_UNAVAILABLE, "The app secret is not configured yet"),
+    },
+)
+def receive() -> Response[Received]:
+    event = app.current_event
+    raw = raw_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    credentials = runtime.credentials()
+    if not credentials.usable(credentials.app_secret):
+        raise Refused(
+            HTTPStatus.SERVICE_UNAVAILABLE, "not_configured", "The WhatsApp app secret is not configured."
+        )
+    verdict = signature.check(raw or b"", event.headers.get(signature.HEADER), credentials.app_secret)
+    if verdict is signature.Verdict.MISSING:
+        raise Refused(HTTPStatus.UNAUTHORIZED, "missing_signature", "X-Hub-Signature-256 is required.")
+    if verdict is not signature.Verdict.VALID or raw is None:
+        raise Refused(HTTPStatus.FORBIDDEN, "invalid_signature", "X-Hub-Signature-256 does not match.")
+    try:
+        delivery = Delivery.model_validate_json(raw)
+    except ValidationError as error:
+        problems = [{"loc": e["loc"], "type": e["type"]} for e in error.errors(include_input=False)]
+        logger.warning("malformed webhook ignored", extra={"problems": problems[:MAX_LOGGED_ERRORS]})
+        metrics.add_metric(name="WhatsAppMalformed", unit=MetricUnit.Count, value=1)
+        return _ok(Received(status="ignored"))
+    summary = runtime.service().handle(delivery)
+    return _ok(Received(status="received", messages=summary.messages, statuses=summary.statuses))
+
+
+def raw_body(body: str | None, is_base64: bool) -> bytes | None:
+    """The bytes Meta signed: the body as API Gateway passed it, base64-decoded when it says so."""
+    if body is None:
+        return None
+    if not is_base64:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _ok(body: Received) -> Response[Received]:
+    return Response(
+        status_code=HTTPStatus.OK.value,
+        content_type="application/json",
+        body=body,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    limit = runtime.settings().max_body_bytes
+    size = len((event.get("body") or "").encode())
+    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
+        return too_large(limit)
+    if event.get("requestContext", {}).get("http", {}).get("method") == "POST":
+        runtime.service().register(context)
+    return app.resolve(event, context)

@@ -1,0 +1,168 @@
+"""The one client of the WhatsApp Cloud API: send messages, fetch media.
+
+Plain `urllib.request` with a small retry loop rather than `requests`/`urllib3`: the standard
+library is already in the Lambda runtime (no new layer package to pin and audit), the API is two
+JSON calls and one download, and the retry rule fits in a few lines: 429 and 5xx (and network
+errors) are retried with exponential backoff (honouring `Retry-After`), under an overall time budget
+so a slow Graph API never holds the webhook past Meta's patience; other 4xx fail at once.
+
+The 24-hour customer-service window: free-form messages may only be sent within 24 hours of the
+citizen's last message; after that, only an approved template. `send` takes the conversation's
+`last_inbound_at` and picks the template form itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import Message as HeaderMap
+from typing import Any
+
+from pydantic import ValidationError
+
+from civicdesk.clock import Clock, utc_now
+from civicdesk.models import Language
+from civicdesk.whatsapp.messages import OutboundMessage, clip, payload, plain_text
+from civicdesk.whatsapp.payloads import MediaInfo, SendResult
+
+SERVICE_WINDOW = timedelta(hours=24)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ATTEMPTS = 3
+MAX_BACKOFF_SECONDS = 4.0
+MAX_MEDIA_BYTES = 5 * 1024 * 1024 + 1024  # WhatsApp images are at most 5 MB
+TEMPLATE_PARAMETER_LIMIT = 1024
+
+
+class CloudApiError(RuntimeError):
+    """The Cloud API refused or could not be reached (after the retries): the caller decides."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+    template: bool
+
+
+Opener = Callable[..., Any]
+
+
+@dataclass
+class CloudApiClient:
+    base_url: str
+    access_token: Callable[[], str]
+    """Read at each call: the token lives in the cached secret and may be replaced by an operator."""
+    template_name: str
+    timeout: float = 5.0
+    retry_base_seconds: float = 0.5
+    budget_seconds: float = 8.0
+    """Per call, retries included: a webhook answer must not wait on a struggling Graph API."""
+    clock: Clock = utc_now
+    sleep: Callable[[float], None] = time.sleep
+    open: Opener = field(default=urllib.request.urlopen)
+    calls: int = 0
+    """HTTP calls made (attempts included): what the bench counts."""
+
+    def in_window(self, last_inbound_at: datetime | None) -> bool:
+        return last_inbound_at is not None and self.clock() - last_inbound_at < SERVICE_WINDOW
+
+    def send(
+        self,
+        phone_number_id: str,
+        to: str,
+        message: OutboundMessage,
+        *,
+        last_inbound_at: datetime | None,
+        language: Language = Language.TR,
+    ) -> Sent:
+        """Send `message`, or the approved template carrying its text when the window has closed."""
+        if self.in_window(last_inbound_at):
+            body, template = payload(message, to), False
+        else:
+            body, template = self.template_payload(to, plain_text(message), language), True
+        answer = self._request("POST", f"{self.base_url.rstrip('/')}/{phone_number_id}/messages", body)
+        try:
+            result = SendResult.model_validate(json.loads(answer))
+        except (ValueError, ValidationError) as error:
+            raise CloudApiError("unexpected answer to a send") from error
+        return Sent(message_id=result.messages[0].id, template=template)
+
+    def template_payload(self, to: str, text: str, language: Language) -> dict[str, Any]:
+        """The approved template (one body parameter: the text), in the conversation's language."""
+        return {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "template",
+            "template": {
+                "name": self.template_name,
+                "language": {"code": language.value},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [{"type": "text", "text": clip(text, TEMPLATE_PARAMETER_LIMIT)}],
+                    }
+                ],
+            },
+        }
+
+    def media(self, media_id: str) -> tuple[MediaInfo, bytes]:
+        """The media's metadata (`GET /{media-id}`) and its bytes (the URL lives five minutes)."""
+        answer = self._request("GET", f"{self.base_url.rstrip('/')}/{media_id}")
+        try:
+            info = MediaInfo.model_validate(json.loads(answer))
+        except (ValueError, ValidationError) as error:
+            raise CloudApiError("unexpected answer to a media look-up") from error
+        if info.file_size is not None and info.file_size > MAX_MEDIA_BYTES:
+            raise CloudApiError(f"media of {info.file_size} bytes is over the limit")
+        return info, self._request("GET", info.url, limit=MAX_MEDIA_BYTES)
+
+    def _request(
+        self, method: str, url: str, body: dict[str, Any] | None = None, limit: int = 1 << 20
+    ) -> bytes:
+        data = json.dumps(body).encode() if body is not None else None
+        started = time.monotonic()
+        for attempt in range(1, ATTEMPTS + 1):
+            request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - configured https base
+            request.add_header("Authorization", f"Bearer {self.access_token()}")
+            if data is not None:
+                request.add_header("Content-Type", "application/json")
+            self.calls += 1
+            retry_after: float | None = None
+            try:
+                with self.open(request, timeout=self.timeout) as response:
+                    content: bytes = response.read(limit + 1)
+                if len(content) > limit:
+                    raise CloudApiError(f"answer larger than {limit} bytes")
+                return content
+            except urllib.error.HTTPError as error:
+                status = error.code
+                if status not in RETRY_STATUSES or attempt == ATTEMPTS:
+                    raise CloudApiError(f"{method} answered {status}", status) from error
+                retry_after = _retry_after(error.headers)
+            except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, resets
+                if attempt == ATTEMPTS:
+                    raise CloudApiError(f"{method} failed: {type(error).__name__}") from error
+            delay = retry_after if retry_after is not None else self.retry_base_seconds * 2 ** (attempt - 1)
+            delay = min(delay, MAX_BACKOFF_SECONDS)
+            if time.monotonic() - started + delay + self.timeout > self.budget_seconds:
+                raise CloudApiError(f"{method}: out of time for another attempt")
+            self.sleep(delay)
+        raise CloudApiError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _retry_after(headers: HeaderMap | None) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

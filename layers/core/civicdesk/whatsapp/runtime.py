@@ -1,0 +1,81 @@
+"""What the WhatsApp function builds once per cold start, lazily (nothing touches AWS at import).
+
+Secrets come through Powertools Parameters (`SecretsProvider.get(..., transform="json",
+max_age=300)`): one Secrets Manager read per five minutes per warm instance, so an operator's new
+token is picked up without a deploy. `reset()` gives tests a fresh start.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+from civicdesk import runtime
+from civicdesk.whatsapp import geo
+from civicdesk.whatsapp.client import CloudApiClient
+from civicdesk.whatsapp.config import Credentials, WhatsAppSettings
+from civicdesk.whatsapp.media import MediaStore
+from civicdesk.whatsapp.service import IDEMPOTENCY_PARTITION, WhatsAppService
+
+
+@cache
+def settings() -> WhatsAppSettings:
+    return WhatsAppSettings.from_env()
+
+
+@cache
+def _secrets() -> SecretsProvider:
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
+
+
+def credentials() -> Credentials:
+    """The secret's current values (cached for WHATSAPP_SECRET_MAX_AGE seconds)."""
+    config = settings()
+    raw: Any = _secrets().get(config.secret_id, transform="json", max_age=config.secret_max_age)
+    return Credentials.model_validate(raw)
+
+
+@cache
+def client() -> CloudApiClient:
+    config = settings()
+    return CloudApiClient(
+        base_url=config.api_base,
+        access_token=lambda: credentials().access_token,
+        template_name=config.template_name,
+        timeout=config.http_timeout,
+        retry_base_seconds=config.retry_base_seconds,
+    )
+
+
+@cache
+def service() -> WhatsAppService:
+    config = settings()
+    store = runtime.store()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=store.table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=IDEMPOTENCY_PARTITION,
+        expiry_attr="expires_at",
+        boto3_client=store.client,
+    )
+    return WhatsAppService(
+        store=store,
+        catalogue=runtime.catalogue,
+        credentials=credentials,
+        client=client(),
+        media=MediaStore(config.media_bucket, client()),
+        persistence=persistence,
+        boundaries=geo.shipped(),
+        privacy_url=config.privacy_url,
+    )
+
+
+def reset() -> None:
+    for cached in (settings, _secrets, client, service):
+        cached.cache_clear()
+    runtime.reset()
