@@ -797,7 +797,7 @@ function route(moveFocus) {
   let target = parseRoute();
   if (!target) return;
   if (!window.location.hash) {
-    // A link such as https://.../?code=7KQ-M4X-P2T (sent by SMS) opens the tracking view.
+    // A link such as https://.../?code=7KP-M4Y-P2T (sent by SMS) opens the tracking view.
     const code = new URLSearchParams(window.location.search).get("code");
     if (code) target = { view: "track", code };
   }

@@ -46,3 +46,12 @@ def test_normalize_rejects_what_cannot_be_a_code(bad: str) -> None:
 
 def test_display_groups_by_three() -> None:
     assert codes.display("7KKM4YP2T") == "7KK-M4Y-P2T"
+
+
+def test_the_example_codes_shown_to_people_are_real_codes() -> None:
+    # Given the example the page, the API documentation and the events use
+    from civicdesk.public_api import RequestAccepted
+
+    example = RequestAccepted.model_fields["code"].examples[0]  # type: ignore[index]
+    # Then it is a code the system could have issued, so typing it teaches the right alphabet
+    assert codes.normalize(example) == example.replace("-", "")

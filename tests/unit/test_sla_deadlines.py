@@ -18,7 +18,7 @@ SHIPPED = catalogue.shipped()
 def _request(received: datetime, category: str | None) -> ServiceRequest:
     cat = SHIPPED.category(category) if category else None
     return ServiceRequest(
-        code="7KQM4XP2T",
+        code="7KPM4YP2T",
         kind=Kind.COMPLAINT,
         channel=Channel.WHATSAPP,
         category=category,
@@ -118,7 +118,7 @@ def _entry(
     entry_type: EntryType, *, public: bool = True, status: Status | None = None, text: str | None = None
 ) -> TimelineEntry:
     return TimelineEntry(
-        code="7KQM4XP2T",
+        code="7KPM4YP2T",
         at=datetime(2026, 5, 1, tzinfo=UTC),
         type=entry_type,
         public=public,

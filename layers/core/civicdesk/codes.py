@@ -26,7 +26,7 @@ def new_code() -> str:
 
 
 def display(code: str) -> str:
-    """`7KQM4XP2T` -> `7KQ-M4X-P2T`: groups of three are easier to read out."""
+    """`7KPM4YP2T` -> `7KP-M4Y-P2T`: groups of three are easier to read out."""
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 

@@ -99,7 +99,7 @@ class NewRequestIn(BaseModel):
 
 
 class RequestAccepted(BaseModel):
-    code: str = Field(description="tracking code, e.g. `7KQ-M4X-P2T`", examples=["7KQ-M4X-P2T"])
+    code: str = Field(description="tracking code, e.g. `7KP-M4Y-P2T`", examples=["7KP-M4Y-P2T"])
     status: Status
     received_at: datetime
     due_at: datetime = Field(description="first-response deadline (UTC)")
