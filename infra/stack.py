@@ -14,6 +14,7 @@ from infra.constructs.catalogue import CatalogueSeed
 from infra.constructs.intake import Intake
 from infra.constructs.layers import CivicLayers
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.constructs.router import Router
 from infra.constructs.sla import SlaChecker
 from infra.constructs.storage import Storage
@@ -30,20 +31,11 @@ class CivicDeskStack(Stack):
         self.monitoring = Monitoring(self, "Monitoring", config=config)
         self.storage = Storage(self, "Storage", config=config, monitoring=self.monitoring)
         self.layers = CivicLayers(self, "Layers")
-        layers = self.layers.all
-        table, key = self.storage.table, self.storage.key
-        self.catalogue = CatalogueSeed(
-            self, "Catalogue", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
-        )
-        self.intake = Intake(
-            self, "Intake", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
-        )
-        self.router = Router(
-            self, "Router", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
-        )
-        self.sla = SlaChecker(
-            self, "Sla", config=config, layers=layers, monitoring=self.monitoring, table=table, key=key
-        )
+        platform = Platform(config, self.layers.all, self.monitoring, self.storage.table, self.storage.key)
+        self.catalogue = CatalogueSeed(self, "Catalogue", platform=platform)
+        self.intake = Intake(self, "Intake", platform=platform)
+        self.router = Router(self, "Router", platform=platform)
+        self.sla = SlaChecker(self, "Sla", platform=platform)
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
         )
@@ -51,11 +43,7 @@ class CivicDeskStack(Stack):
         self.whatsapp = WhatsAppChannel(
             self,
             "WhatsApp",
-            config=config,
-            layers=layers,
-            monitoring=self.monitoring,
-            table=table,
-            table_key=key,
+            platform=platform,
             http_api=self.api.http_api,
             privacy_url=self.web.url,
         )

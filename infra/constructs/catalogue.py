@@ -10,10 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from aws_cdk import CustomResource, Duration
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -21,7 +18,7 @@ from constructs import Construct
 from infra import names, paths
 from infra.config import StageConfig
 from infra.constructs.function import CivicFunction
-from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.nag import acknowledge, invoke_versions_finding
 
 
@@ -39,22 +36,17 @@ class CatalogueSeed(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        layers: list[lambda_.ILayerVersion],
-        monitoring: Monitoring,
-        table: dynamodb.Table,
-        key: kms.IKey,
+        platform: Platform,
     ) -> None:
         super().__init__(scope, construct_id)
+        config, table, key = platform.config, platform.table, platform.key
         self.seed = CivicFunction(
             self,
             "Seed",
             code_dir=names.FUNCTION_CATALOGUE_SEED,
             handler=names.HANDLER_CATALOGUE_SEED,
             timeout=Duration.minutes(2),
-            config=config,
-            layers=layers,
-            monitoring=monitoring,
+            platform=platform,
             environment={names.ENV_TABLE_NAME: table.table_name},
             description="Civic Desk: seeds the catalogue into the table (insert-if-absent)",
         )

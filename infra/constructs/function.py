@@ -6,7 +6,7 @@ so its permissions and its log retention are both visible in the template.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -16,9 +16,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import names, paths
-from infra.config import StageConfig
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.nag import acknowledge
 
 XRAY_WRITE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
@@ -35,15 +35,14 @@ class CivicFunction(Construct):
         code_dir: str,
         handler: str,
         timeout: Duration,
-        config: StageConfig,
-        layers: Sequence[lambda_.ILayerVersion],
-        monitoring: Monitoring,
+        platform: Platform,
         environment: Mapping[str, str] | None = None,
         memory_size: int | None = None,
         reserved_concurrency: int | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        config = platform.config
         source = paths.FUNCTIONS_DIR / code_dir
         if not source.is_dir():
             raise FileNotFoundError(f"function code directory {source} does not exist")
@@ -70,7 +69,7 @@ class CivicFunction(Construct):
             architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(str(source), exclude=["**/__pycache__", "*.pyc"]),
-            layers=list(layers),
+            layers=list(platform.layers),
             role=self.role,
             log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE,
@@ -104,7 +103,7 @@ class CivicFunction(Construct):
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "
             "the only statement on '*' in this policy is the one Tracing.ACTIVE adds (tests enforce it).",
         )
-        self._add_alarms(monitoring, code_dir)
+        self._add_alarms(platform.monitoring, code_dir)
 
     def grant_key_use(self, key: kms.IKey) -> None:
         """Let the function read and write items encrypted with the table's customer-managed key."""

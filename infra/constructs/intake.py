@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import names
-from infra.config import StageConfig
 from infra.constructs.function import CivicFunction
-from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 
 # Exactly what the request path does: read a request or the catalogue, query a request's timeline,
 # and create a request with its first timeline entry in one transaction (puts + a condition check).
@@ -32,22 +29,17 @@ class Intake(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        layers: list[lambda_.ILayerVersion],
-        monitoring: Monitoring,
-        table: dynamodb.Table,
-        key: kms.IKey,
+        platform: Platform,
     ) -> None:
         super().__init__(scope, construct_id)
+        config, table, key = platform.config, platform.table, platform.key
         self.handler = CivicFunction(
             self,
             "Handler",
             code_dir=names.FUNCTION_INTAKE,
             handler=names.HANDLER_INTAKE,
             timeout=Duration.seconds(10),
-            config=config,
-            layers=layers,
-            monitoring=monitoring,
+            platform=platform,
             environment={
                 names.ENV_TABLE_NAME: table.table_name,
                 names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),

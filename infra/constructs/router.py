@@ -13,7 +13,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
@@ -26,6 +25,7 @@ from infra import names
 from infra.config import StageConfig
 from infra.constructs.function import CivicFunction
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.nag import acknowledge, invoke_versions_finding
 
 READ = ("dynamodb:GetItem", "dynamodb:Query")
@@ -38,13 +38,10 @@ class Router(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        layers: list[lambda_.ILayerVersion],
-        monitoring: Monitoring,
-        table: dynamodb.Table,
-        key: kms.IKey,
+        platform: Platform,
     ) -> None:
         super().__init__(scope, construct_id)
+        config, monitoring, table, key = platform.config, platform.monitoring, platform.table, platform.key
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"civic-desk-{config.stage}")
         self.bus.archive(
             "Archive",
@@ -62,9 +59,7 @@ class Router(Construct):
                 code_dir=names.FUNCTION_ROUTER,
                 handler=handler,
                 timeout=Duration.seconds(10),
-                config=config,
-                layers=layers,
-                monitoring=monitoring,
+                platform=platform,
                 environment={
                     names.ENV_TABLE_NAME: table.table_name,
                     names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
@@ -92,9 +87,7 @@ class Router(Construct):
             code_dir=names.FUNCTION_ROUTER,
             handler="dispatcher.lambda_handler",
             timeout=Duration.seconds(30),
-            config=config,
-            layers=layers,
-            monitoring=monitoring,
+            platform=platform,
             environment={
                 names.ENV_ROUTER_ARN: self.state_machine.state_machine_arn,
                 names.ENV_EVENT_BUS_NAME: self.bus.event_bus_name,

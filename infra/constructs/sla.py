@@ -22,9 +22,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.config import StageConfig
 from infra.constructs.function import CivicFunction
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.nag import acknowledge
 
 TIMEOUT = Duration.minutes(2)
@@ -45,13 +45,10 @@ class SlaChecker(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        layers: list[lambda_.ILayerVersion],
-        monitoring: Monitoring,
-        table: dynamodb.Table,
-        key: kms.IKey,
+        platform: Platform,
     ) -> None:
         super().__init__(scope, construct_id)
+        config, monitoring, table, key = platform.config, platform.monitoring, platform.table, platform.key
         interval = Duration.minutes(config.sla_check_minutes)
         self.handler = CivicFunction(
             self,
@@ -59,9 +56,7 @@ class SlaChecker(Construct):
             code_dir=names.FUNCTION_SLA_CHECKER,
             handler=names.HANDLER_SLA_CHECKER,
             timeout=TIMEOUT,
-            config=config,
-            layers=layers,
-            monitoring=monitoring,
+            platform=platform,
             # One run at a time in AWS; overlapping runs would still act once (conditional writes).
             reserved_concurrency=1,
             environment={

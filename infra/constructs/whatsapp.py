@@ -30,6 +30,7 @@ from infra import names
 from infra.config import StageConfig
 from infra.constructs.function import CivicFunction
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.platform import Platform
 from infra.nag import acknowledge
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
@@ -57,15 +58,17 @@ class WhatsAppChannel(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        layers: list[lambda_.ILayerVersion],
-        monitoring: Monitoring,
-        table: dynamodb.Table,
-        table_key: kms.IKey,
+        platform: Platform,
         http_api: apigwv2.HttpApi,
         privacy_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        config, monitoring, table, table_key = (
+            platform.config,
+            platform.monitoring,
+            platform.table,
+            platform.key,
+        )
         # S3 log delivery by bucket policy, not the legacy LogDeliveryWrite ACL (ACLs stay disabled);
         # the feature flag is scoped to this construct so no other bucket changes.
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
@@ -85,9 +88,7 @@ class WhatsAppChannel(Construct):
             handler=names.HANDLER_WHATSAPP,
             # Outbound sends are bounded by the client's own time budget; API Gateway waits 30 s at most.
             timeout=Duration.seconds(25),
-            config=config,
-            layers=layers,
-            monitoring=monitoring,
+            platform=platform,
             environment={
                 names.ENV_TABLE_NAME: table.table_name,
                 names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
