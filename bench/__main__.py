@@ -28,6 +28,7 @@ from bench import classifier, imports, intake, router, sla, whatsapp
 
 
 def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the fake WhatsApp API's request lines
     print("Civic Desk figures (one run; timings are ratios of side-by-side measurements)\n")
     with tempfile.TemporaryDirectory() as outdir:
         template = intake.synth_template(Path(outdir))
