@@ -20,6 +20,7 @@ os.environ.update(
     POWERTOOLS_METRICS_DISABLED="true",
 )
 
+import logging
 import sys
 import tempfile
 from pathlib import Path
