@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -134,7 +135,7 @@ class FakeCloudApi:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, arguments = adapter.match()
-        except Exception:
+        except HTTPException:  # no such path or method: answer as the Graph API does
             return _json({"error": {"message": "Unknown path", "code": 100}}, 404)
         if endpoint in ("recorded", "upload"):  # the simulator's helpers, loopback only
             return self.recorded(request) if endpoint == "recorded" else self.upload(request)
