@@ -21,7 +21,15 @@ Call = Callable[..., HttpAnswer]
 
 CITIZEN = {"name": "Zeynep Kayaoğlu", "phone": "0532 111 22 33", "email": "Zeynep.K@example.com"}
 # the number in each form it may take (a bare "532" could match a timestamp's milliseconds)
-PII = ("Zeynep", "Kayaoğlu", "5321112233", "111 22 33", "1112233", "zeynep.k@example.com", "Zeynep.K@example.com")
+PII = (
+    "Zeynep",
+    "Kayaoğlu",
+    "5321112233",
+    "111 22 33",
+    "1112233",
+    "zeynep.k@example.com",
+    "Zeynep.K@example.com",
+)
 
 
 def pool_items(table_name: str) -> list[dict[str, Any]]:
