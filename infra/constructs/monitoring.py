@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.nag import acknowledge
 
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 
@@ -104,6 +106,34 @@ class Monitoring(Construct):
                 treat_missing_data=missing,
             )
         )
+
+    def dead_letter_queue(self, scope: Construct, construct_id: str, *, holds: str) -> sqs.Queue:
+        """Where failed events wait for a person: encrypted, SSL only, two weeks, an alarm on the first.
+
+        `holds` says what lands there; it is the reason cdk-nag's SQS3 (a queue without its own DLQ)
+        does not apply, since this queue is the dead-letter destination itself.
+        """
+        queue = sqs.Queue(
+            scope,
+            construct_id,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            queue.node.default_child,  # type: ignore[arg-type]
+            "AwsSolutions-SQS3",
+            f"This queue is itself a dead-letter destination ({holds}); an alarm fires on its first message.",
+        )
+        self.alarm(
+            scope,
+            f"{construct_id}Alarm",
+            description=f"Civic Desk: a message in a dead-letter queue ({holds})",
+            metric=queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+        )
+        return queue
 
     def finish(self) -> None:
         """Add the alarm-status widget once every construct has registered its alarms."""

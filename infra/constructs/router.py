@@ -16,7 +16,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -96,18 +95,8 @@ class Router(Construct):
         )
         self.state_machine.grant_start_execution(self.dispatcher.role)
         self.bus.grant_put_events_to(self.dispatcher.role)
-        self.dead_letters = sqs.Queue(
-            self,
-            "DispatchFailures",
-            encryption=sqs.QueueEncryption.KMS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letters.node.default_child,  # type: ignore[arg-type]
-            "AwsSolutions-SQS3",
-            "This queue is itself the on-failure destination of the stream mapping; it has no DLQ of its own "
-            "and an alarm fires on its first message.",
+        self.dead_letters = platform.monitoring.dead_letter_queue(
+            self, "DispatchFailures", holds="stream records the dispatcher failed after its retries"
         )
         self.dispatcher.function.add_event_source(
             sources.DynamoEventSource(
@@ -290,9 +279,6 @@ class Router(Construct):
         watched = {
             "ExecutionsFailed": self.state_machine.metric_failed(period=period, statistic="Sum"),
             "ExecutionsTimedOut": self.state_machine.metric_timed_out(period=period, statistic="Sum"),
-            "DispatchDeadLetters": self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=period, statistic="Maximum"
-            ),
         }
         for name, metric in watched.items():
             monitoring.alarm(

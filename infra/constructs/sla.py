@@ -18,14 +18,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
 from infra.constructs.function import CivicFunction
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.platform import Platform
-from infra.nag import acknowledge
 
 TIMEOUT = Duration.minutes(2)
 TIME_BUDGET_MARGIN_MS = 20_000
@@ -69,18 +67,8 @@ class SlaChecker(Construct):
         )
         self._grant_table(table, key)
 
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letter_queue.node.default_child,  # type: ignore[arg-type]
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue (of the schedule target and of the checker's "
-            "on-failure destination); cdk-nag only recognises DLQs named in another queue's redrive policy.",
+        self.dead_letter_queue = platform.monitoring.dead_letter_queue(
+            self, "DeadLetterQueue", holds="SLA checker runs that failed or were never delivered"
         )
         # A failed run is not retried by Lambda: the next tick, minutes later, is the retry. Ticks older
         # than one interval are superseded by the next one, so they are dropped to the queue.
@@ -124,14 +112,6 @@ class SlaChecker(Construct):
         self.handler.grant_key_use(key)
 
     def _add_alarms(self, monitoring: Monitoring, interval: Duration) -> None:
-        monitoring.alarm(
-            self,
-            "DeadLetterAlarm",
-            description="Civic Desk SLA checker: a scheduled run failed or was never delivered",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-        )
         # Every run publishes LagSeconds (0 when nothing was late), so a missing datapoint over two
         # intervals means the checker stopped running: that breaches too.
         lag = cloudwatch.Metric(
