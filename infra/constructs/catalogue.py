@@ -11,13 +11,12 @@ import hashlib
 
 from aws_cdk import CustomResource, Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra import names, paths
 from infra.config import StageConfig
-from infra.constructs.function import CivicFunction
+from infra.constructs.function import CivicFunction, logging_role
 from infra.constructs.platform import Platform
 from infra.nag import acknowledge, invoke_versions_finding
 
@@ -73,19 +72,12 @@ class CatalogueSeed(Construct):
 
     def _provider(self, config: StageConfig) -> cr.Provider:
         """The CDK provider framework, with its own role and log group (no AWS-managed policy)."""
-        log_group = logs.LogGroup(
-            self, "ProviderLogGroup", retention=config.log_retention, removal_policy=config.log_removal_policy
-        )
-        role = iam.Role(
+        role, log_group = logging_role(
             self,
             "ProviderRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            "ProviderLogGroup",
+            config=config,
             description=f"Civic Desk {config.stage}: provider framework of the catalogue seed",
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
         )
         provider = cr.Provider(
             self,

@@ -16,12 +16,32 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import names, paths
+from infra.config import StageConfig
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.platform import Platform
 from infra.nag import acknowledge
 
 XRAY_WRITE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def logging_role(
+    scope: Construct, role_id: str, log_group_id: str, *, config: StageConfig, description: str
+) -> tuple[iam.Role, logs.LogGroup]:
+    """A Lambda execution role that may write only its own log group (retention per stage), and no
+    AWS-managed policy: for our functions and for the ones CDK builds for us (providers, deploys)."""
+    log_group = logs.LogGroup(
+        scope, log_group_id, retention=config.log_retention, removal_policy=config.log_removal_policy
+    )
+    role = iam.Role(
+        scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+        )
+    )
+    return role, log_group
 
 
 class CivicFunction(Construct):
@@ -47,20 +67,12 @@ class CivicFunction(Construct):
         if not source.is_dir():
             raise FileNotFoundError(f"function code directory {source} does not exist")
 
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=config.log_retention, removal_policy=config.log_removal_policy
-        )
-        self.role = iam.Role(
+        self.role, self.log_group = logging_role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            "LogGroup",
+            config=config,
             description=f"Civic Desk {config.stage}: execution role of the {code_dir} function",
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
         )
         self.function = lambda_.Function(
             self,

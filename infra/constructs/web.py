@@ -13,13 +13,13 @@ from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra import paths
 from infra.config import StageConfig
+from infra.constructs.function import logging_role
 from infra.nag import acknowledge
 
 WEB_DIR = paths.REPO_ROOT / "web"
@@ -215,20 +215,13 @@ class CitizenWeb(Construct):
         return distribution
 
     def _deployment(self, config: StageConfig) -> s3deploy.BucketDeployment:
-        log_group = logs.LogGroup(
-            self, "DeployLogs", retention=config.log_retention, removal_policy=config.log_removal_policy
-        )
         # Our own role (no AWS-managed policy); BucketDeployment adds its S3 grants to it.
-        role = iam.Role(
+        role, log_group = logging_role(
             self,
             "DeployRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            "DeployLogs",
+            config=config,
             description=f"Civic Desk {config.stage}: copies web/ and config.json into the site bucket",
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
         )
         deployment = s3deploy.BucketDeployment(
             self,
