@@ -21,7 +21,6 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)
 
 INSTALLED := $(VENV)/.installed
 CDK_CLI := node_modules/.installed
@@ -29,15 +28,16 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth browser lint format typecheck test test-unit test-infra bench openapi run deploy diff clean
+.PHONY: help install layers synth browser lint format check test test-unit bench openapi run seed-year deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): requirements/dev.txt requirements/runtime.txt requirements/constraints.txt
+$(INSTALLED): requirements/dev.txt requirements/runtime.txt requirements/constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+	$(BIN)/pip install -q --no-deps -e .  # civicdesk importable from layers/core
 	touch $@
 
 $(CDK_CLI): package.json package-lock.json
@@ -88,9 +88,10 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## Debian's Chromium for the browser tests
 
-test: install layers browser ## every test, offline: unit, integration (moto), infra (template, cdk-nag, cfn-lint)
-	$(BIN)/ruff check .
+check: lint install layers browser ## lint, format check, types, then every test (what CI runs)
 	@$(call run_pytest,tests)
+
+test: check ## = make check: the README's test command
 
 test-unit: $(INSTALLED) ## unit tests only (no synth)
 	@$(call run_pytest,tests/unit)

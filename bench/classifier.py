@@ -9,8 +9,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from civicdesk import catalogue
-from civicdesk.classifier import AUTO_ROUTE_THRESHOLD, Classification, KeywordClassifier
+from civicdesk.catalogue import model as catalogue
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.profile import model as profiles
+from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD, Classification, KeywordClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "data" / "classifier_cases.jsonl"
@@ -29,7 +31,7 @@ def _timed_pass(classifier: KeywordClassifier, texts: list[str], shipped: catalo
 
 
 def report() -> None:
-    shipped = catalogue.shipped()
+    shipped = profiles.load(DEFAULT_PROFILE).catalogue()
     classifier = KeywordClassifier()
     cases = load_cases()
     texts = [c["text"] for c in cases]

@@ -71,11 +71,13 @@ def report(template: dict[str, Any]) -> None:
         table = next(iter(create_tables(template, boto3.client("dynamodb")).values()))
         os.environ["TABLE_NAME"] = table
         os.environ["CATALOG_CACHE_SECONDS"] = "60"
-        from civicdesk import catalogue
-        from civicdesk.store import Store
+        from civicdesk.catalogue.repository import CatalogueRepository
+        from civicdesk.core.dynamo import Table
+        from civicdesk.core.settings import DEFAULT_PROFILE
+        from civicdesk.profile import model as profiles
         from functions.intake import handler
 
-        Store(table).seed_catalogue(catalogue.shipped())
+        CatalogueRepository(Table(table)).seed(profiles.load(DEFAULT_PROFILE).catalogue())
         body = {
             "description": "Kaldırımdaki çukur yüzünden yaşlı bir komşumuz düştü.",
             "category": "road_sidewalk",

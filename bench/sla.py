@@ -31,17 +31,23 @@ import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from civicdesk import catalogue, sla, sla_checker
-from civicdesk.clock import iso
-from civicdesk.codes import ALPHABET, LENGTH
-from civicdesk.models import Channel, Kind, Language, ServiceRequest, Status
-from civicdesk.store import DueStage, Store, due_partition, due_shard, request_item, serialize
+from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.clock import iso
+from civicdesk.core.dynamo import Table, serialize
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.layout import DueStage, due_partition, due_shard
+from civicdesk.profile import model as profiles
+from civicdesk.requests.codes import ALPHABET, LENGTH
+from civicdesk.requests.models import Channel, Kind, Language, ServiceRequest, Status
+from civicdesk.requests.repository import RequestRepository, request_item
+from civicdesk.sla import checker as sla_checker
+from civicdesk.sla import deadlines as sla
 from local.calls import counting_aws_calls
 from local.template import create_tables
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 NEXT_RUN = timedelta(minutes=5)
-SHIPPED = catalogue.shipped()
+SHIPPED = profiles.load(DEFAULT_PROFILE).catalogue()
 REAL_SCAN_MAX_ITEMS = 50_000
 """moto re-sorts the whole table for every Scan page: hours at full size, seconds at a tenth."""
 OPEN_STATUSES = (Status.ROUTED.value, Status.IN_PROGRESS.value, Status.TRIAGE.value, Status.REOPENED.value)
@@ -200,8 +206,9 @@ def report(template: dict[str, Any] | None = None) -> None:
     with mock_aws():
         client = boto3.client("dynamodb")
         table_name = next(iter(create_tables(template, client).values()))
-        store = Store(table_name, client)
-        store.seed_catalogue(SHIPPED)
+        table = Table(table_name, client)
+        CatalogueRepository(table).seed(SHIPPED)
+        repository = RequestRepository(table)
         started = time.perf_counter()
         pool = _load(table_name, scale)
         loaded = time.perf_counter() - started
@@ -213,8 +220,8 @@ def report(template: dict[str, Any] | None = None) -> None:
         started = time.perf_counter()
         with _without_whole_table_work():
             with counting_aws_calls() as calls:
-                run = sla_checker.run(store, remaining_ms=lambda: 900_000, clock=lambda: NOW)
-            later = sla_checker.run(store, remaining_ms=lambda: 900_000, clock=lambda: NOW + NEXT_RUN)
+                run = sla_checker.run(repository, remaining_ms=lambda: 900_000, clock=lambda: NOW)
+            later = sla_checker.run(repository, remaining_ms=lambda: 900_000, clock=lambda: NOW + NEXT_RUN)
         checked = time.perf_counter() - started
         if any(r.lost_races or not r.complete for r in (run, later)):
             raise RuntimeError(f"the bench runs must be complete and uncontested: {run}, {later}")

@@ -49,7 +49,7 @@ def _dialogue(api: wa.FakeCloudApi, wa_id: str) -> list[dict[str, Any]]:
         wa.text_message(wa_id, "Merhaba"),
         wa.text_message(wa_id, "Parkta yaralı bir köpek var, arka bacağı kanıyor"),
         wa.button_reply(wa_id, "catok", "Evet"),
-        wa.location_message(wa_id, 41.025, 28.870),
+        wa.location_message(wa_id, 38.4885, 27.1880),
         wa.image_message(wa_id, media_id, PHOTO),
         wa.button_reply(wa_id, "send", "Evet, gönder"),
     ]
@@ -73,14 +73,16 @@ def report(template: dict[str, Any]) -> None:
             WHATSAPP_API_BASE=api.base_url,
             WHATSAPP_RETRY_BASE_SECONDS="0",
         )
-        from civicdesk import catalogue
-        from civicdesk.store import Store
+        from civicdesk.catalogue.repository import CatalogueRepository
+        from civicdesk.core.dynamo import Table
+        from civicdesk.core.settings import DEFAULT_PROFILE
+        from civicdesk.profile import model as profiles
         from civicdesk.whatsapp import runtime
         from functions.intake import handler as intake
         from functions.whatsapp import handler as webhook
 
         runtime.reset()
-        Store(table).seed_catalogue(catalogue.shipped())
+        CatalogueRepository(Table(table)).seed(profiles.load(DEFAULT_PROFILE).catalogue())
         for message in _dialogue(api, "905000000000"):  # warm: secret, catalogue, clients
             webhook.lambda_handler(_webhook_event(wa.delivery([message])), LambdaContext())
         intake.lambda_handler(api_event("GET", "/catalog"), LambdaContext())

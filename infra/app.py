@@ -1,4 +1,4 @@
-"""CDK entry point: `cdk synth -c stage=prod` or `CDK_OUTDIR=/tmp/out python infra/app.py`.
+"""CDK entry point: `cdk synth -c stage=prod` or `CDK_OUTDIR=/tmp/out python -m infra.app`.
 
 `build_app` is what tests call: it synthesizes in-process, with the same context as the CLI.
 """
@@ -6,29 +6,20 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-_REPO_ROOT = Path(__file__).resolve().parents[1]
-if __name__ == "__main__":
-    # Run as a script, Python puts infra/ first on sys.path, where infra/constructs would shadow the
-    # `constructs` library that aws_cdk imports. Import everything from the repository root instead.
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _REPO_ROOT / "infra"]
-    sys.path.insert(0, str(_REPO_ROOT))
+import aws_cdk as cdk
 
-import aws_cdk as cdk  # noqa: E402
-
-from infra import nag, names  # noqa: E402
-from infra.config import load_config  # noqa: E402
-from infra.stack import CivicDeskStack  # noqa: E402
+from infra import nag, names, paths
+from infra.config import load_config
+from infra.stack import CivicDeskStack
 
 DEFAULT_STAGE = "dev"
 
 
 def cdk_json_context() -> dict[str, Any]:
     """The `context` block of cdk.json, so an in-process synth gets the same feature flags as the CLI."""
-    cdk_json = _REPO_ROOT / "cdk.json"
+    cdk_json = paths.REPO_ROOT / "cdk.json"
     if not cdk_json.is_file():
         return {}
     return dict(json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {}))
@@ -57,7 +48,7 @@ def build_app(stage: str, outdir: str | None = None) -> tuple[cdk.App, CivicDesk
 
 
 def main() -> None:
-    # The CLI passes cdk.json and -c values itself; a plain `python infra/app.py` reads cdk.json here.
+    # The CLI passes cdk.json and -c values itself; a plain `python -m infra.app` reads cdk.json here.
     app = cdk.App(context=cdk_json_context())
     compose(app, str(app.node.try_get_context("stage") or DEFAULT_STAGE))
     app.synth()

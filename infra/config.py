@@ -1,7 +1,8 @@
 """Per-stage settings: the only place where dev and prod differ.
 
-Values come from code, with the few deploy-time choices (web origin, alarm e-mail) read from CDK
-context (`-c web_origin=https://... -c alarm_email=ops@...`), so the same commit deploys both stages.
+Values come from code, with the few deploy-time choices (municipality profile, web origin, alarm
+e-mail) read from CDK context (`-c profile=bornova -c web_origin=https://... -c alarm_email=ops@...`),
+so the same commit deploys both stages for any shipped profile.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.profile import model as profile
 from infra import names
 
 PROD_WEB_ORIGIN_PLACEHOLDER = "https://talep.example-belediye.bel.tr"
@@ -41,11 +44,13 @@ class StageConfig:
     routing_confidence_threshold: float = 0.6
     router_retry_interval_seconds: int = 1
     event_archive_days: int = 90
-    # SLA checker: schedule period, warning lead before the first-response deadline, and how long a
-    # request may stay `received` (unrouted) before it is sent to triage.
+    # The municipality profile every function serves (context: profile); see civicdesk.profile.
+    profile: str = DEFAULT_PROFILE
+    # SLA checker: schedule period; the warning lead before the first-response deadline and how long a
+    # request may stay `received` (unrouted) before triage keep the checker's own defaults unless set.
     sla_check_minutes: int = 5
-    sla_warn_lead_hours: float = 6
-    stuck_received_minutes: int = 10
+    sla_warn_lead_hours: float | None = None
+    stuck_received_minutes: float | None = None
     # WhatsApp: the Cloud API's base URL (Graph API version), the approved template sent outside the
     # 24-hour window, and how long citizens' photos are kept (KVKK retention; drafts go within days).
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
@@ -56,6 +61,14 @@ class StageConfig:
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    def sla_overrides(self) -> dict[str, str]:
+        """The SLA checker's environment: only what this stage sets differently from the domain."""
+        overrides = {
+            names.ENV_SLA_WARN_LEAD_HOURS: self.sla_warn_lead_hours,
+            names.ENV_STUCK_RECEIVED_MINUTES: self.stuck_received_minutes,
+        }
+        return {name: f"{value:g}" for name, value in overrides.items() if value is not None}
 
 
 def _optional_str(value: Any) -> str | None:
@@ -70,9 +83,17 @@ def _checked_origin(origin: str) -> str:
     return origin
 
 
+def _checked_profile(value: Any) -> str:
+    """A shipped municipality profile (validated now, so a typo fails the synth, not the deploy)."""
+    code = _optional_str(value) or DEFAULT_PROFILE
+    profile.load(code)  # raises with the list of shipped profiles
+    return code
+
+
 def load_config(stage: str, context: ContextGetter) -> StageConfig:
     """Build the stage's config; `context` is `node.try_get_context`, injected so tests can fake it."""
     alarm_email = _optional_str(context("alarm_email"))
+    chosen = _checked_profile(context("profile"))
     if stage == "dev":
         return StageConfig(
             stage=stage,
@@ -82,6 +103,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             api_burst_limit=40,
             cors_allow_origins=DEV_WEB_ORIGINS,
             alarm_email=alarm_email,
+            profile=chosen,
         )
     if stage == "prod":
         origin = _optional_str(context("web_origin")) or PROD_WEB_ORIGIN_PLACEHOLDER
@@ -94,5 +116,6 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             cors_allow_origins=(_checked_origin(origin),),
             alarm_email=alarm_email,
             api_5xx_alarm_threshold=5,
+            profile=chosen,
         )
     raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(names.STAGES)}")

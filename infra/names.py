@@ -12,7 +12,7 @@ METRICS_NAMESPACE: Final = "CivicDesk"
 STACK_NAME_PREFIX: Final = "CivicDesk"
 STAGES: Final = ("dev", "prod")
 
-# Environment variables every function receives (read by civicdesk.config.Settings).
+# Environment variables every function receives (read by civicdesk.core.settings.Settings).
 ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
@@ -24,7 +24,7 @@ ENV_ROUTER_ARN: Final = "ROUTER_ARN"
 ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
 ENV_SLA_WARN_LEAD_HOURS: Final = "SLA_WARN_LEAD_HOURS"
 ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
-ENV_SLA_TIME_BUDGET_MARGIN_MS: Final = "SLA_TIME_BUDGET_MARGIN_MS"
+ENV_PROFILE: Final = "PROFILE"
 # WhatsApp (read by civicdesk.whatsapp.config.WhatsAppSettings): the secret's ARN, never its values.
 ENV_WHATSAPP_SECRET_ID: Final = "WHATSAPP_SECRET_ID"  # noqa: S105 - a variable name, not a secret
 ENV_WHATSAPP_MEDIA_BUCKET: Final = "WHATSAPP_MEDIA_BUCKET"
@@ -47,18 +47,6 @@ OUTPUT_ROUTER_ARN: Final = "RouterArn"
 OUTPUT_WHATSAPP_WEBHOOK_URL: Final = "WhatsAppWebhookUrl"
 OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an output id
 
-# Table layout: key and index attribute names the store in civicdesk writes.
-TABLE_PK: Final = "pk"
-TABLE_SK: Final = "sk"
-TABLE_TTL_ATTRIBUTE: Final = "expires_at"
-INDEX_QUEUE: Final = "queue"
-INDEX_DUE: Final = "due"
-INDEX_CREATED: Final = "created"
-INDEX_KEYS: Final = {
-    INDEX_QUEUE: ("queue_pk", "queue_sk"),
-    INDEX_DUE: ("due_pk", "due_sk"),
-    INDEX_CREATED: ("created_pk", "created_sk"),
-}
 
 # Catalogue seed custom resource.
 CATALOGUE_RESOURCE_TYPE: Final = "Custom::CatalogueSeed"

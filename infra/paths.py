@@ -1,4 +1,4 @@
-"""Filesystem locations the CDK app reads (code assets, prebuilt layers, catalogue data)."""
+"""Filesystem locations the CDK app reads (code assets, prebuilt layers, municipality profiles)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,9 @@ FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
 LAYERS_BUILD_DIR: Final = REPO_ROOT / "build" / "layers"
 CORE_LAYER_DIR: Final = LAYERS_BUILD_DIR / "core"
 DEPS_LAYER_DIR: Final = LAYERS_BUILD_DIR / "deps"
-CATALOGUE_FILE: Final = REPO_ROOT / "layers" / "core" / "civicdesk" / "data" / "catalogue.json"
+PROFILES_DIR: Final = REPO_ROOT / "layers" / "core" / "civicdesk" / "profile" / "data"
+
+
+def profile_file(code: str) -> Path:
+    """The municipality profile the catalogue seed reads (civicdesk.profile)."""
+    return PROFILES_DIR / f"{code}.json"

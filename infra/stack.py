@@ -8,18 +8,18 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra import names
+from infra.capabilities.api import PublicApi
+from infra.capabilities.catalogue import CatalogueSeed
+from infra.capabilities.intake import Intake
+from infra.capabilities.layers import CivicLayers
+from infra.capabilities.monitoring import Monitoring
+from infra.capabilities.platform import Platform
+from infra.capabilities.router import Router
+from infra.capabilities.sla import SlaChecker
+from infra.capabilities.storage import Storage
+from infra.capabilities.web import CitizenWeb
+from infra.capabilities.whatsapp import WhatsAppChannel
 from infra.config import StageConfig
-from infra.constructs.api import PublicApi
-from infra.constructs.catalogue import CatalogueSeed
-from infra.constructs.intake import Intake
-from infra.constructs.layers import CivicLayers
-from infra.constructs.monitoring import Monitoring
-from infra.constructs.platform import Platform
-from infra.constructs.router import Router
-from infra.constructs.sla import SlaChecker
-from infra.constructs.storage import Storage
-from infra.constructs.web import CitizenWeb
-from infra.constructs.whatsapp import WhatsAppChannel
 
 
 class CivicDeskStack(Stack):

@@ -215,8 +215,10 @@ class Gateway:
         timeouts: Mapping[str, int] | None = None,
         openapi: Callable[[], dict[str, Any]] | None = None,
         local_pages: Callable[[Request], Response | None] | None = None,
+        web_config: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
+        self.web_config = dict(web_config or {"apiUrl": ""})  # the pages' config.json, as infra writes it
         self.handlers = handlers
         self.timeouts = timeouts or {}
         self.openapi = openapi
@@ -278,7 +280,7 @@ class Gateway:
         path = request.path
         if path == "/config.json":
             # same origin locally; in AWS the stack writes the API's URL here
-            return Response(json.dumps({"apiUrl": ""}), content_type="application/json")
+            return Response(json.dumps(self.web_config), content_type="application/json")
         if path in ("/docs", "/docs/"):
             return Response(SWAGGER_PAGE, content_type="text/html; charset=utf-8")
         if path == "/openapi.json" and self.openapi is not None:

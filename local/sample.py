@@ -9,42 +9,29 @@ start-up stays fast; new requests made while running take the real path.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
-from civicdesk import sla
-from civicdesk.catalogue import Catalogue
-from civicdesk.clock import utc_now
-from civicdesk.codes import new_code
-from civicdesk.models import Channel, EntryType, Kind, Language, ServiceRequest, Status, TimelineEntry
-from civicdesk.store import entry_item, request_item, serialize
+from civicdesk.catalogue.model import Catalogue
+from civicdesk.core.clock import utc_now
+from civicdesk.core.dynamo import serialize
+from civicdesk.profile.model import Profile
+from civicdesk.requests.codes import new_code
+from civicdesk.requests.models import (
+    Channel,
+    EntryType,
+    Kind,
+    Language,
+    ServiceRequest,
+    Status,
+    TimelineEntry,
+)
+from civicdesk.requests.repository import entry_item, request_item
+from civicdesk.sla import deadlines as sla
 
-CHANNELS = {
-    Channel.CALL_CENTER: 28,
-    Channel.WHATSAPP: 9,
-    Channel.WEB: 5,
-    Channel.WALK_IN: 3,
-    Channel.FIELD: 3,
-    Channel.SOCIAL_MEDIA: 1,
-    Channel.EMAIL: 1,
-}
-CATEGORIES = {
-    "veterinary": 26,
-    "road_sidewalk": 15,
-    "debris": 12,
-    "garbage": 10,
-    "parks_trees": 8,
-    "zabita": 8,
-    "pest_control": 6,
-    "lighting": 5,
-    "water_sewage": 4,
-    "social_support": 3,
-    "zoning_building": 2,
-    "other": 1,
-}
 KINDS = {Kind.REQUEST: 70, Kind.COMPLAINT: 20, Kind.SUGGESTION: 5, Kind.INFORMATION: 3, Kind.THANKS: 2}
 TEXTS = {
     "veterinary": [
@@ -106,22 +93,25 @@ TEXTS = {
 }
 
 
-def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
+def _pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def sample_requests(
-    catalogue: Catalogue, count: int, now: datetime | None = None, seed: int = 2026
+    profile: Profile, catalogue: Catalogue, count: int, now: datetime | None = None, seed: int = 2026
 ) -> Iterator[tuple[ServiceRequest, list[TimelineEntry]]]:
-    """`count` requests over the last 30 days, older ones further along their life."""
+    """`count` requests over the last 30 days, older ones further along their life, shaped like the
+    profile's typical year (even shares where the profile gives none)."""
     rng = random.Random(seed)  # noqa: S311 - sample data, not security
     now = now or utc_now()
-    neighbourhoods = [n.code for n in catalogue.neighbourhoods]
-    # a few neighbourhoods send the most: Zipf-like weights over a shuffled list
-    rng.shuffle(neighbourhoods)
-    place_weights = {code: max(1, int(100 / (rank + 1))) for rank, code in enumerate(neighbourhoods)}
+    shape = profile.sample
+    channels = {Channel(c): w for c, w in shape.channels.items()} if shape else dict.fromkeys(Channel, 1.0)
+    categories = shape.categories if shape else {c.code: 1.0 for c in catalogue.active_categories()}
+    busiest = shape.neighbourhoods if shape else {}
+    others = shape.other_neighbourhoods if shape else 1.0
+    place_weights = {n.code: busiest.get(n.code, others) for n in catalogue.neighbourhoods}
     for _ in range(count):
-        category = catalogue.category(_pick(rng, CATEGORIES))
+        category = catalogue.category(_pick(rng, categories))
         created = now - timedelta(minutes=rng.randint(30, 30 * 24 * 60))
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)
         age_hours = (now - created).total_seconds() / 3600
@@ -133,11 +123,11 @@ def sample_requests(
         request = ServiceRequest(
             code=new_code(),
             kind=_pick(rng, KINDS),
-            channel=_pick(rng, CHANNELS),
+            channel=_pick(rng, channels),
             category=category.code,
             department=category.department if status is not Status.RECEIVED else None,
             neighbourhood=_pick(rng, place_weights),
-            description=rng.choice(TEXTS[category.code]),
+            description=rng.choice(TEXTS.get(category.code) or [category.description.tr]),
             location=None,
             language=Language.TR,
             status=status,
@@ -177,12 +167,12 @@ def _status_for(rng: random.Random, age_hours: float) -> Status:
     )[0]
 
 
-def load_sample(table_name: str, catalogue: Catalogue, count: int) -> int:
+def load_sample(table_name: str, profile: Profile, catalogue: Catalogue, count: int) -> int:
     """Write `count` sample requests (and their timelines) in batches; returns the items written."""
     client = boto3.client("dynamodb")
     items = [
         serialize(item)
-        for request, entries in sample_requests(catalogue, count)
+        for request, entries in sample_requests(profile, catalogue, count)
         for item in (request_item(request), *(entry_item(e) for e in entries))
     ]
     for start in range(0, len(items), 25):

@@ -26,6 +26,11 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.dynamo import Table
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.profile import model as profiles
+from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import bridged
@@ -57,19 +62,21 @@ def _newest_input() -> float:
     return newest
 
 
-def synthesize(force: bool = False) -> tuple[Path, bool]:
-    """The dev template, synthesized in a child process (the CDK's jsii runtime does not stay
-    resident); reused while no input changed since. Returns (path, whether it was cached)."""
-    template = SYNTH_DIR / f"{STACK}.template.json"
+def synthesize(force: bool = False, profile: str = DEFAULT_PROFILE) -> tuple[Path, bool]:
+    """The dev template for `profile`, synthesized in a child process (the CDK's jsii runtime does not
+    stay resident); reused while no input changed since. Returns (path, whether it was cached)."""
+    outdir = SYNTH_DIR / profile
+    template = outdir / f"{STACK}.template.json"
     if not force and template.exists() and template.stat().st_mtime > _newest_input():
         return template, True
     environment = {
         **os.environ,
-        "CDK_OUTDIR": str(SYNTH_DIR),
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps({"profile": profile}),
         "CDK_DISABLE_VERSION_CHECK": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
-    subprocess.run([sys.executable, str(ROOT / "infra" / "app.py")], check=True, cwd=ROOT, env=environment)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "infra.app"], check=True, cwd=ROOT, env=environment)
     return template, False
 
 
@@ -171,6 +178,7 @@ def running(
 
         resources = create_from_template(template)
         os.environ.update(resources.environment())
+        profile = profiles.load(resources.environment().get("PROFILE", DEFAULT_PROFILE))
         # WhatsApp: the Cloud API is a fake on loopback, and the secret holds known local values
         whatsapp = stack.enter_context(FakeCloudApi(host=host).running())
         secret = secret_id(resources.environment())
@@ -191,19 +199,24 @@ def running(
         run_custom_resources(template, resources, resolve)
         bridge.wait_idle()
         if sample:
-            from civicdesk import catalogue
-            from civicdesk.store import Store
             from local.sample import load_sample
 
             table = resources.table()
-            load_sample(table, Store(table).load_catalogue(catalogue.shipped()), sample)
+            load_sample(table, profile, CatalogueRepository(Table(table)).load(profile.catalogue()), sample)
 
         from local.openapi import schema
 
         api = read_api(template, resources, resolve, emulator_url)
         simulator = Simulator(whatsapp)
         handlers_locked = {name: bridge.locked(name) for name in handlers}
-        gateway = Gateway(api, handlers_locked, timeouts, openapi=schema, local_pages=simulator)
+        gateway = Gateway(
+            api,
+            handlers_locked,
+            timeouts,
+            openapi=schema,
+            local_pages=simulator,
+            web_config=web_config(profile),
+        )
         server = make_server(host, port, gateway, threaded=True)
         simulator.gateway_url = f"http://{host}:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")

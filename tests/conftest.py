@@ -30,6 +30,7 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from tests.infra.synth import Synth, synthesize  # noqa: E402
+from tests.support import SHIPPED, pool  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +59,10 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def table_name(aws: None, dev_synth: Synth) -> str:
     """The pool table as the template defines it (keys, indexes, stream), with the catalogue seeded."""
-    from civicdesk import catalogue
-    from civicdesk.store import Store
     from local.template import create_tables
 
     names = create_tables(dev_synth.raw, boto3.client("dynamodb"))
     assert len(names) == 1, f"expected one table in the template, found {sorted(names)}"
     name = next(iter(names.values()))
-    Store(name).seed_catalogue(catalogue.shipped())
+    pool(name).catalogue.seed(SHIPPED)
     return name

@@ -10,15 +10,18 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import catalogue
-from civicdesk.observability import logger
-from civicdesk.store import Store
+from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.dynamo import Table
+from civicdesk.core.observability import logger
+from civicdesk.core.settings import FunctionSettings, load
+from civicdesk.profile import model as profile
 
 
 @logger.inject_lambda_context(log_event=False)
 def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     table_name = event["ResourceProperties"]["TableName"]
     if event["RequestType"] in ("Create", "Update"):
-        inserted = Store(table_name).seed_catalogue(catalogue.shipped())
+        shipped = profile.load(load(FunctionSettings).profile).catalogue()
+        inserted = CatalogueRepository(Table(table_name)).seed(shipped)
         logger.info("catalogue seeded", extra={"inserted": inserted, "request_type": event["RequestType"]})
     return {"PhysicalResourceId": f"catalogue-{table_name}"}

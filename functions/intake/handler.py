@@ -1,11 +1,12 @@
 """Citizen intake over the HTTP API: file a request, follow it, read the catalogue.
 
-Thin: Powertools parses and validates, `civicdesk` does the work, `civicdesk.http` maps errors.
+Thin: Powertools parses and validates, `civicdesk` does the work, `civicdesk.core.http` maps errors.
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -17,13 +18,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import codes, intake, public_api, runtime
-from civicdesk.catalogue import Catalogue
-from civicdesk.errors import RequestNotFound
-from civicdesk.http import ErrorBody, register_error_handlers, too_large
-from civicdesk.models import Channel
-from civicdesk.observability import logger, metrics, tracer
-from civicdesk.store import Store
+from civicdesk import runtime
+from civicdesk.catalogue.model import Catalogue
+from civicdesk.core.errors import RequestNotFound
+from civicdesk.core.http import ErrorBody, register_error_handlers, too_large
+from civicdesk.core.observability import logger, metrics, tracer
+from civicdesk.core.settings import ApiSettings, load
+from civicdesk.requests import codes, intake
+from civicdesk.requests import contracts as public_api
+from civicdesk.requests.models import Channel
+from civicdesk.requests.repository import RequestRepository
 
 CATALOG_MAX_AGE = 300
 """Seconds a browser may reuse `GET /catalog`; the catalogue changes rarely and the ETag revalidates."""
@@ -41,8 +45,13 @@ _ERRORS: dict[int, OpenAPIResponse] = {
 }
 
 
-def get_store() -> Store:
-    return runtime.store()
+@cache
+def settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+def get_requests() -> RequestRepository:
+    return runtime.requests()
 
 
 def get_catalogue() -> Catalogue:
@@ -62,7 +71,7 @@ def get_catalogue() -> Catalogue:
 )
 def create_request(
     body: Annotated[public_api.NewRequestIn, Body()],
-    store: Annotated[Store, Depends(get_store)],
+    requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
 ) -> Response[public_api.RequestAccepted]:
     new = intake.NewRequest(
@@ -75,7 +84,7 @@ def create_request(
         contact=body.contact.to_domain() if body.contact else None,
         language=body.language,
     )
-    request = intake.file_request(new, catalogue=catalogue, store=store)
+    request = intake.file_request(new, catalogue=catalogue, requests=requests)
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
     return Response(
@@ -97,11 +106,11 @@ def create_request(
 )
 def get_request(
     code: Annotated[str, Path(description="tracking code, with or without dashes", max_length=32)],
-    store: Annotated[Store, Depends(get_store)],
+    requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
 ) -> Response[public_api.PublicRequest]:
     canonical = codes.normalize(code)
-    found = intake.public_status(canonical, store=store) if canonical else None
+    found = intake.public_status(canonical, requests=requests) if canonical else None
     if found is None:
         raise RequestNotFound(code)
     return Response(
@@ -140,7 +149,7 @@ def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Resp
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = runtime.settings().max_body_bytes
+    limit = settings().max_body_bytes
     size = len((event.get("body") or "").encode())
     if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
         return too_large(limit)

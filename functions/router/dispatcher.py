@@ -6,7 +6,6 @@ after the retries, lands in the on-failure queue); the domain decides what each 
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
@@ -17,17 +16,30 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
-from civicdesk import events
-from civicdesk.gateways import EventBus, Router
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.core.observability import logger, metrics, tracer
+from civicdesk.core.settings import FunctionSettings, load
+from civicdesk.events import domain as events
+from civicdesk.events.bus import EventBus
+from civicdesk.routing.gateway import Router
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+class DispatcherSettings(FunctionSettings):
+    router_arn: str = Field(min_length=1)
+    event_bus_name: str = Field(min_length=1)
+
+
+@cache
+def settings() -> DispatcherSettings:
+    return load(DispatcherSettings)
+
+
 @cache
 def router() -> Router:
-    return Router(os.environ["ROUTER_ARN"])
+    return Router(settings().router_arn)
 
 
 @cache
@@ -50,7 +62,7 @@ def handle(record: DynamoDBRecord) -> None:
         started = router().start(execution_name(item["code"], record), {"code": item["code"]})
         logger.info("routing started", extra={"code": item["code"], "started": started})
     elif kind == "entry":
-        bus().put([events.put_events_entry(os.environ["EVENT_BUS_NAME"], item)])
+        bus().put([events.put_events_entry(settings().event_bus_name, item)])
 
 
 @logger.inject_lambda_context(log_event=False)

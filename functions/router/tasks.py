@@ -6,9 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import routing, runtime
-from civicdesk.classifier import KeywordClassifier
-from civicdesk.observability import logger, tracer
+from civicdesk import runtime
+from civicdesk.core.observability import logger, tracer
+from civicdesk.routing import rules as routing
+from civicdesk.routing.classifier import KeywordClassifier
 
 classifier = KeywordClassifier()
 
@@ -17,7 +18,7 @@ classifier = KeywordClassifier()
 @tracer.capture_lambda_handler(capture_response=False)
 def classify(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = routing.classify(
-        event["code"], store=runtime.store(), catalogue=runtime.catalogue(), classifier=classifier
+        event["code"], requests=runtime.requests(), catalogue=runtime.catalogue(), classifier=classifier
     )
     logger.info(
         "classified",
@@ -31,7 +32,7 @@ def classify(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def assign(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = routing.Decision.model_validate(event["decision"])
     assigned = routing.assign(
-        decision, event["department"], store=runtime.store(), catalogue=runtime.catalogue()
+        decision, event["department"], requests=runtime.requests(), catalogue=runtime.catalogue()
     )
     logger.info("assigned", extra={"code": decision.code, "assigned": assigned})
     return {"assigned": assigned}
@@ -41,7 +42,7 @@ def assign(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 def triage(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     triaged = routing.send_to_triage(
-        event["code"], event["reason"], store=runtime.store(), error=event.get("error")
+        event["code"], event["reason"], requests=runtime.requests(), error=event.get("error")
     )
     logger.info("triage", extra={"code": event["code"], "reason": event["reason"], "triaged": triaged})
     return {"triaged": triaged}

@@ -21,8 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from civicdesk.http import ErrorBody, error_response, register_error_handlers, too_large
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.core.http import ErrorBody, error_response, register_error_handlers, too_large
+from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.whatsapp import runtime, signature
 from civicdesk.whatsapp.payloads import Delivery
 

@@ -106,7 +106,7 @@ document.getElementById("compose").addEventListener("submit", (event) => {
 });
 
 document.getElementById("pin").addEventListener("click", () => {
-  const where = window.prompt("Konum (enlem, boylam) / location (lat, lon)", "41.025, 28.870");
+  const where = window.prompt("Konum (enlem, boylam) / location (lat, lon)", "38.4885, 27.1880");
   if (!where) return;
   const [lat, lon] = where.split(",").map((part) => Number(part.trim()));
   if (Number.isNaN(lat) || Number.isNaN(lon)) return;

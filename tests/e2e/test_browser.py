@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect, sync_playwright
 
-from civicdesk.models import Status
-from civicdesk.texts import STATUS_NAMES
-from infra.constructs.web import PERMISSIONS_POLICY, content_security_policy
+from civicdesk.requests.models import Status
+from civicdesk.requests.texts import STATUS_NAMES
+from infra.capabilities.web import PERMISSIONS_POLICY, content_security_policy
 
 from .conftest import LocalStack
 
@@ -146,7 +146,7 @@ def tab_to(page: Page, element_id: str, limit: int = 40) -> list[str]:
 def fill_the_form(page: Page, *, contact: bool = True, description: str = DESCRIPTION) -> None:
     page.get_by_role("radio", name="Şikâyet").check()
     page.get_by_label("Konu", exact=True).select_option("road_sidewalk")
-    page.get_by_label("Mahalle").select_option(label="Fatih Mahallesi")
+    page.get_by_label("Mahalle").select_option(label="Erzene")
     page.get_by_label("Açıklama").fill(description)
     if contact:
         page.get_by_label("Ad soyad").fill("Ayşe Yılmaz")
@@ -203,7 +203,7 @@ def test_a_citizen_files_a_request_and_follows_it_with_the_code(page: Page, loca
     status = page.locator("#result-facts .status-badge").text_content()
     assert status in {STATUS_NAMES[s].tr for s in FRESH_STATUSES}
     expect(result).to_contain_text("Yol ve Kaldırım")
-    expect(result).to_contain_text("Fatih Mahallesi")
+    expect(result).to_contain_text("Erzene")
     expect(page.locator("#result-timeline li").first).to_contain_text("Talebiniz alındı")
     # And nothing they gave as contact details appears in the public answer
     assert "Ayşe" not in (result.text_content() or "")
@@ -230,20 +230,20 @@ def test_a_tracking_link_opens_the_status_and_an_unknown_code_says_so(
 def test_use_my_location_fills_the_point_that_is_sent(page: Page, local_stack: LocalStack) -> None:
     # Given a browser that may share its position, standing in Istanbul
     page.context.grant_permissions(["geolocation"], origin=local_stack.url)
-    page.context.set_geolocation({"latitude": 41.0082, "longitude": 28.9784, "accuracy": 12})
+    page.context.set_geolocation({"latitude": 38.4660, "longitude": 27.2200, "accuracy": 12})
     open_page(page, local_stack)
     fill_the_form(page, contact=False)
     # When "use my location" is pressed
     page.get_by_role("button", name="Konumumu kullan").click()
     # Then latitude and longitude are filled, and the person is told how precise the point is
-    expect(page.get_by_label("Enlem")).to_have_value("41.008200")
-    expect(page.get_by_label("Boylam")).to_have_value("28.978400")
+    expect(page.get_by_label("Enlem")).to_have_value("38.466000")
+    expect(page.get_by_label("Boylam")).to_have_value("27.220000")
     expect(page.locator("#locate-status")).to_have_text("Konumunuz eklendi (yaklaşık 12 m doğrulukla).")
     # And the point is what the request carries
     with page.expect_response(lambda r: r.url.endswith("/requests")) as sent:
         page.get_by_role("button", name="Başvuruyu gönder").click()
     assert sent.value.status == 201
-    assert (sent.value.request.post_data_json or {})["location"] == {"lat": 41.0082, "lon": 28.9784}
+    assert (sent.value.request.post_data_json or {})["location"] == {"lat": 38.466, "lon": 27.22}
 
 
 # --- (b) keyboard only ---------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def test_a_422_is_shown_next_to_the_field_and_focuses_it(page: Page, local_stack
     assert active_id(page) == "description"
     # And what the person typed is still there
     expect(description).to_have_value("kısa")
-    expect(page.get_by_label("Mahalle")).to_have_value("fatih")
+    expect(page.get_by_label("Mahalle")).to_have_value("erzene")
 
 
 def test_a_bad_phone_number_from_the_api_lands_on_the_phone_field(
@@ -431,7 +431,7 @@ def test_a_catalogue_that_fails_to_load_can_be_retried(page: Page, local_stack: 
     page.unroute("**/catalog")
     # When the person tries again / Then the neighbourhoods are there to choose from
     page.get_by_role("button", name="Tekrar dene").click()
-    expect(page.get_by_label("Mahalle").locator("option[value=fatih]")).to_have_count(1)
+    expect(page.get_by_label("Mahalle").locator("option[value=erzene]")).to_have_count(1)
     expect(page.locator("#catalog-status")).to_be_empty()
 
 

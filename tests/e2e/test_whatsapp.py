@@ -9,7 +9,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from civicdesk import codes
+from civicdesk.requests import codes
 from civicdesk.whatsapp.signature import sign
 from local import whatsapp_fake as wa
 
@@ -50,7 +50,7 @@ def test_a_conversation_over_http_ends_with_a_tracking_code_the_api_knows(local_
     for message in (
         wa.text_message(CITIZEN, "Sokak lambası üç gündür yanmıyor, gece çok karanlık"),
         wa.button_reply(CITIZEN, "catok", "Evet"),
-        wa.list_reply(CITIZEN, "nbh:fatih", "Fatih"),
+        wa.list_reply(CITIZEN, "nbh:erzene", "Erzene"),
         wa.button_reply(CITIZEN, "photoskip", "Fotoğrafsız devam"),
         wa.button_reply(CITIZEN, "send", "Evet, gönder"),
     ):

@@ -8,8 +8,8 @@ import pytest
 from aws_cdk import RemovalPolicy
 
 from infra import names
+from infra.capabilities import layers
 from infra.config import PROD_WEB_ORIGIN_PLACEHOLDER, load_config
-from infra.constructs import layers
 
 NO_CONTEXT: dict[str, str] = {}
 

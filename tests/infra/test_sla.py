@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from civicdesk.sla import checker as sla_checker
 from infra import names
-from infra.constructs import sla
+from infra.capabilities import sla
 from tests.infra.synth import Resource, Synth, as_list
 
 RULE = "AWS::Events::Rule"
@@ -92,15 +93,14 @@ def test_runs_never_overlap_and_stop_before_the_timeout(any_synth: Synth) -> Non
     _, checker = _checker(any_synth)
     props = checker["Properties"]
     variables = props["Environment"]["Variables"]
-    # Then one run at a time, with a time budget that leaves a margin inside the timeout
+    # Then one run at a time, with the domain's time budget leaving a margin inside the timeout
     assert props["ReservedConcurrentExecutions"] == 1
-    margin_ms = int(variables[names.ENV_SLA_TIME_BUDGET_MARGIN_MS])
-    assert 0 < margin_ms < props["Timeout"] * 1000 / 2
+    assert 0 < sla_checker.Policy().margin_ms < props["Timeout"] * 1000 / 2
     # And a run finishes well within one interval, so a tick never waits for the previous one
     assert props["Timeout"] < any_synth.config.sla_check_minutes * 60
-    # And the policy comes from the stage config, not from the code
-    assert variables[names.ENV_SLA_WARN_LEAD_HOURS] == "6"
-    assert variables[names.ENV_STUCK_RECEIVED_MINUTES] == "10"
+    # And the policy is the domain's (one place for each default): the stages set no override
+    assert names.ENV_SLA_WARN_LEAD_HOURS not in variables
+    assert names.ENV_STUCK_RECEIVED_MINUTES not in variables
     assert variables[names.ENV_TABLE_NAME] == {"Ref": any_synth.only("AWS::DynamoDB::Table")[0]}
 
 

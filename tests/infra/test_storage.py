@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from infra import names
+from civicdesk import layout
 from tests.infra.synth import Synth
 
 TABLE = "AWS::DynamoDB::Table"
@@ -19,11 +19,11 @@ def test_table_is_on_demand_with_the_single_table_key_schema(dev_synth: Synth) -
     # Then it is pay-per-request with the pk/sk string keys the store writes
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [
-        {"AttributeName": names.TABLE_PK, "KeyType": "HASH"},
-        {"AttributeName": names.TABLE_SK, "KeyType": "RANGE"},
+        {"AttributeName": layout.PK, "KeyType": "HASH"},
+        {"AttributeName": layout.SK, "KeyType": "RANGE"},
     ]
-    assert {"AttributeName": names.TABLE_PK, "AttributeType": "S"} in props["AttributeDefinitions"]
-    assert {"AttributeName": names.TABLE_SK, "AttributeType": "S"} in props["AttributeDefinitions"]
+    assert {"AttributeName": layout.PK, "AttributeType": "S"} in props["AttributeDefinitions"]
+    assert {"AttributeName": layout.SK, "AttributeType": "S"} in props["AttributeDefinitions"]
 
 
 def test_table_survives_mistakes_in_every_stage(any_synth: Synth) -> None:
@@ -60,12 +60,12 @@ def test_table_streams_new_and_old_images_and_expires_items(dev_synth: Synth) ->
         TABLE,
         {
             "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
-            "TimeToLiveSpecification": {"AttributeName": names.TABLE_TTL_ATTRIBUTE, "Enabled": True},
+            "TimeToLiveSpecification": {"AttributeName": layout.TTL, "Enabled": True},
         },
     )
 
 
-@pytest.mark.parametrize(("index_name", "keys"), list(names.INDEX_KEYS.items()))
+@pytest.mark.parametrize(("index_name", "keys"), [(i.name, (i.pk, i.sk)) for i in layout.INDEXES])
 def test_table_has_the_index_the_store_queries(
     dev_synth: Synth, index_name: str, keys: tuple[str, str]
 ) -> None:
@@ -89,7 +89,7 @@ def test_table_has_exactly_the_three_indexes(dev_synth: Synth) -> None:
     # Given the dev table / When we list its GSIs / Then there are the queue, due and created indexes only
     _, table = dev_synth.only(TABLE)
     assert sorted(g["IndexName"] for g in table["Properties"]["GlobalSecondaryIndexes"]) == sorted(
-        names.INDEX_KEYS
+        i.name for i in layout.INDEXES
     )
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from civicdesk.profile.public import web_config
 from infra import names
-from infra.constructs.web import WEB_DIR, content_security_policy
+from infra.capabilities.web import WEB_DIR, content_security_policy
 from tests.infra.synth import BUCKET_DEPLOYMENT_TYPE, Resource, Synth, as_list
+from tests.support import PROFILE
 
 HSTS_ONE_YEAR = 365 * 24 * 3600
 
@@ -180,9 +182,12 @@ def test_web_and_config_json_are_deployed_into_the_site_bucket(dev_synth: Synth)
     shipped = {p.name for p in web.iterdir()}
     assert {"index.html", "app.js", "i18n.js", "styles.css"} <= shipped
     assert "config.json" not in shipped
-    # And config.json tells the page the API is on its own origin (the distribution serves both)
+    # And config.json tells the page the API is on its own origin (the distribution serves both), and
+    # the municipality it serves, from the deployed profile
     assert {p.name for p in config.iterdir()} == {"config.json"}
-    assert json.loads((config / "config.json").read_text(encoding="utf-8")) == {"apiUrl": ""}
+    written = json.loads((config / "config.json").read_text(encoding="utf-8"))
+    assert written == web_config(PROFILE)
+    assert (written["apiUrl"], written["municipality"]["name"]["tr"]) == ("", "Bornova Belediyesi")
 
 
 def test_the_api_is_served_through_the_distribution_uncached(any_synth: Synth) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from civicdesk import layout
 from civicdesk.whatsapp import config as wa_config
-from civicdesk.whatsapp import service as wa_service
 from infra import names
-from infra.constructs import whatsapp as construct
+from infra.capabilities import whatsapp as construct
 from tests.infra.synth import Synth, as_list
 
 
@@ -22,9 +22,8 @@ def _only_with_prefix(synth: Synth, resource_type: str, prefix: str) -> tuple[st
 
 
 def test_the_constants_infra_uses_are_the_domains() -> None:
-    # The stack writes what the function expects: same placeholder, same idempotency partition
+    # The stack writes what the function expects: the same placeholder
     assert construct.UNSET_CREDENTIAL == wa_config.PLACEHOLDER
-    assert construct.IDEMPOTENCY_PARTITION == wa_service.IDEMPOTENCY_PARTITION
 
 
 def test_get_and_post_webhook_routes_proxy_to_the_whatsapp_function(dev_synth: Synth) -> None:
@@ -117,7 +116,7 @@ def test_the_function_may_do_exactly_what_the_channel_needs(dev_synth: Synth) ->
     assert all(st["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]} for st in by_service["dynamodb"])
     (delete,) = [st for st in by_service["dynamodb"] if st["Action"] == "dynamodb:DeleteItem"]
     assert delete["Condition"] == {
-        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [wa_service.IDEMPOTENCY_PARTITION]}
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [layout.WHATSAPP_IDEMPOTENCY_PK]}
     }
     # And on S3: put and tag photos under whatsapp/ only (no read, no list, no delete)
     assert {st["Action"] for st in by_service["s3"]} == {"s3:PutObject", "s3:PutObjectTagging"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from civicdesk import catalogue
-from civicdesk.store import CATALOG_PK, Store, serialize
+from civicdesk.core.dynamo import serialize
+from civicdesk.layout import CATALOGUE_PK as CATALOG_PK
 from tests.infra.synth import Synth
+from tests.support import SHIPPED, pool
 
 from .conftest import LambdaContext
 
@@ -40,9 +41,9 @@ def test_create_loads_the_shipped_catalogue(empty_table: str) -> None:
     from functions.catalogue_seed import handler
 
     answer = handler.on_event(_event("Create", empty_table), LambdaContext(function_name="seed"))
-    shipped = catalogue.shipped()
+    shipped = SHIPPED
     assert answer["PhysicalResourceId"] == f"catalogue-{empty_table}"
-    assert Store(empty_table).load_catalogue(shipped).categories
+    assert pool(empty_table).catalogue.load(shipped).categories
     expected = 1 + len(shipped.departments) + len(shipped.categories) + len(shipped.neighbourhoods)
     assert len(_catalogue_items(empty_table)) == expected
 
@@ -59,11 +60,11 @@ def test_update_adds_what_is_new_and_keeps_edits_and_delete_keeps_everything(emp
         UpdateExpression="SET first_response_hours = :h",
         ExpressionAttributeValues=serialize({":h": 2}),
     )
-    gone = catalogue.shipped().neighbourhoods[0].code
+    gone = SHIPPED.neighbourhoods[0].code
     client.delete_item(TableName=empty_table, Key=serialize({"pk": CATALOG_PK, "sk": f"NBH#{gone}"}))
     # When the stack is updated and later deleted
     handler.on_event(_event("Update", empty_table), LambdaContext(function_name="seed"))
-    after_update = Store(empty_table).load_catalogue(catalogue.shipped())
+    after_update = pool(empty_table).catalogue.load(SHIPPED)
     items_after_update = len(_catalogue_items(empty_table))
     handler.on_event(_event("Delete", empty_table), LambdaContext(function_name="seed"))
     # Then the edit survived, what was missing came back, and delete removed nothing

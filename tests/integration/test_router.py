@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from civicdesk import codes
-from civicdesk.store import Store
+from civicdesk.requests import codes
+from tests.support import pool
 
 from .conftest import Cloud
 
@@ -59,7 +59,7 @@ def test_a_classified_request_is_routed_to_the_catalogues_department(cloud: Clou
     # Then the router classifies it and assigns it to the veterinary department
     [execution] = settle(cloud)
     assert execution["status"] == "SUCCEEDED", execution
-    request = Store(cloud.table).get_request(code)
+    request = pool(cloud.table).requests.get(code)
     assert request is not None
     assert (request.status.value, request.category, request.department) == (
         "routed",
@@ -74,7 +74,7 @@ def test_a_classified_request_is_routed_to_the_catalogues_department(cloud: Clou
 def test_a_chosen_category_is_kept(cloud: Cloud) -> None:
     code = file(cloud, description="Köşedeki lamba yanmıyor ama asıl sorun çöpler.", category="lighting")
     settle(cloud)
-    request = Store(cloud.table).get_request(code)
+    request = pool(cloud.table).requests.get(code)
     assert request is not None
     assert (request.category, request.department, request.status.value) == (
         "lighting",
@@ -87,7 +87,7 @@ def test_an_unclear_request_goes_to_triage_with_the_reason(cloud: Cloud) -> None
     code = file(cloud, description=UNCLEAR)
     [execution] = settle(cloud)
     assert execution["status"] == "SUCCEEDED"
-    request = Store(cloud.table).get_request(code)
+    request = pool(cloud.table).requests.get(code)
     assert request is not None
     assert request.status.value == "triage"
     assert request.department is None
@@ -98,7 +98,7 @@ def test_a_classifier_crash_ends_in_triage_with_the_error(
     cloud: Cloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the classifier crashes
-    from civicdesk.classifier import KeywordClassifier
+    from civicdesk.routing.classifier import KeywordClassifier
 
     def crash(self: Any, text: str, catalogue: Any) -> Any:
         raise RuntimeError("classifier exploded")
@@ -109,7 +109,7 @@ def test_a_classifier_crash_ends_in_triage_with_the_error(
     # Then the execution still succeeds, through triage, with the error recorded for a supervisor
     [execution] = settle(cloud)
     assert execution["status"] == "SUCCEEDED"
-    history = Store(cloud.table).get_request_with_timeline(code)
+    history = pool(cloud.table).requests.get_with_timeline(code)
     assert history is not None
     request, entries = history
     assert request.status.value == "triage"
@@ -122,8 +122,8 @@ def test_a_replayed_stream_record_routes_nothing_twice(cloud: Cloud) -> None:
     # Given a request that was routed
     code = file(cloud, description=CLEAR)
     settle(cloud)
-    store = Store(cloud.table)
-    routed = store.get_request(code)
+    store = pool(cloud.table)
+    routed = store.requests.get(code)
     assert routed is not None
     # When the stream redelivers its INSERT record to the dispatcher (as after a timeout)
     item = boto3.client("dynamodb").get_item(
@@ -148,7 +148,7 @@ def test_a_replayed_stream_record_routes_nothing_twice(cloud: Cloud) -> None:
     # Then a second execution ran, and changed nothing
     described = settle(cloud)
     assert len(described) == 2
-    assert store.get_request(code) == routed
+    assert store.requests.get(code) == routed
     assert [e["status"] for e in timeline(cloud, code)] == ["received", "routed"]
 
 
@@ -165,7 +165,7 @@ def test_every_timeline_entry_becomes_a_domain_event_without_personal_data(cloud
         cloud,
         description=CLEAR,
         contact={"name": "Mehmet Öztürk", "phone": "05051234567"},
-        neighbourhood="fatih",
+        neighbourhood="erzene",
     )
     settle(cloud)
     # Then RequestReceived and RequestRouted arrived, versioned, and nothing personal in them
@@ -173,7 +173,7 @@ def test_every_timeline_entry_becomes_a_domain_event_without_personal_data(cloud
     received = [json.loads(m["Body"]) for m in messages]
     assert [e["detail-type"] for e in received] == ["RequestReceived", "RequestRouted"]
     assert {e["detail"]["code"] for e in received} == {code}
-    assert received[0]["detail"]["facts"] == {"channel": "web", "kind": "request", "neighbourhood": "fatih"}
+    assert received[0]["detail"]["facts"] == {"channel": "web", "kind": "request", "neighbourhood": "erzene"}
     assert received[1]["detail"]["facts"]["department"] == "veterinary_affairs"
     assert all(e["detail"]["schema_version"] == "1" for e in received)
     text = json.dumps(received, ensure_ascii=False)

@@ -17,10 +17,15 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
-from civicdesk import catalogue, intake, sla, sla_checker
-from civicdesk.errors import ConflictingUpdate
-from civicdesk.models import Channel, EntryType, ServiceRequest, Status, TimelineEntry
-from civicdesk.store import DueStage, Page, PageStart, Store, due_partition, due_shard, serialize
+from civicdesk.core.dynamo import PageStart, Table, serialize
+from civicdesk.core.errors import ConflictingUpdate
+from civicdesk.layout import DUE, DueStage, Index, due_partition, due_shard
+from civicdesk.requests import intake
+from civicdesk.requests.models import Channel, EntryType, ServiceRequest, Status, TimelineEntry
+from civicdesk.requests.repository import Page, RequestRepository
+from civicdesk.sla import checker as sla_checker
+from civicdesk.sla import deadlines as sla
+from tests.support import SHIPPED, Pool, pool
 
 T0 = datetime(2026, 3, 30, 21, 15, tzinfo=UTC)  # 00:15 on the 31st in Istanbul: the month turns over
 HOUR = timedelta(hours=1)
@@ -58,27 +63,27 @@ def scheduled_event(at: datetime) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store(table_name: str) -> Store:
-    return Store(table_name)
+def store(table_name: str) -> Pool:
+    return pool(table_name)
 
 
 @pytest.fixture
-def file(store: Store) -> Callable[..., ServiceRequest]:
+def file(store: Pool) -> Callable[..., ServiceRequest]:
     """File a request through the intake domain at a given moment (default: T0)."""
 
     def _file(at: datetime = T0, category: str | None = None) -> ServiceRequest:
         new = intake.NewRequest(
             description="Sokakta yaralı bir köpek var, yürüyemiyor.", channel=Channel.WEB, category=category
         )
-        return intake.file_request(new, catalogue=catalogue.shipped(), store=store, clock=lambda: at)
+        return intake.file_request(new, catalogue=SHIPPED, requests=store.requests, clock=lambda: at)
 
     return _file
 
 
-def route(store: Store, request: ServiceRequest, department: str = "technical_works") -> ServiceRequest:
+def route(store: Pool, request: ServiceRequest, department: str = "technical_works") -> ServiceRequest:
     """Stand-in for the router (another issue): `received` -> `routed` with a department, version bumped."""
     boto3.client("dynamodb").update_item(
-        TableName=store.table_name,
+        TableName=store.table.name,
         Key=serialize({"pk": f"REQ#{request.code}", "sk": "REQ"}),
         UpdateExpression="SET #s = :s, department = :d, queue_pk = :q, version = version + :one",
         ExpressionAttributeNames={"#s": "status"},
@@ -86,29 +91,29 @@ def route(store: Store, request: ServiceRequest, department: str = "technical_wo
             {":s": "routed", ":d": department, ":q": f"{department}#routed", ":one": 1}
         ),
     )
-    routed = store.get_request(request.code)
+    routed = store.requests.get(request.code)
     assert routed is not None
     return routed
 
 
-def filed_and_routed(file: Callable[..., ServiceRequest], store: Store, **kwargs: Any) -> ServiceRequest:
+def filed_and_routed(file: Callable[..., ServiceRequest], store: Pool, **kwargs: Any) -> ServiceRequest:
     return route(store, file(**kwargs))
 
 
-def entries(store: Store, code: str, entry_type: EntryType) -> list[TimelineEntry]:
-    found = store.get_request_with_timeline(code)
+def entries(store: Pool, code: str, entry_type: EntryType) -> list[TimelineEntry]:
+    found = store.requests.get_with_timeline(code)
     assert found is not None
     return [e for e in found[1] if e.type is entry_type]
 
 
-def raw_item(store: Store, code: str) -> dict[str, Any]:
+def raw_item(store: Pool, code: str) -> dict[str, Any]:
     item = boto3.client("dynamodb").get_item(
-        TableName=store.table_name, Key=serialize({"pk": f"REQ#{code}", "sk": "REQ"})
+        TableName=store.table.name, Key=serialize({"pk": f"REQ#{code}", "sk": "REQ"})
     )["Item"]
     return {k: next(iter(v.values())) for k, v in item.items()}
 
 
-def in_due_index(store: Store, code: str) -> bool:
+def in_due_index(store: Pool, code: str) -> bool:
     return "due_pk" in raw_item(store, code)
 
 
@@ -122,7 +127,7 @@ def checker(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     monkeypatch.setenv("STUCK_RECEIVED_MINUTES", "10")
     monkeypatch.setenv("SLA_TIME_BUDGET_MARGIN_MS", "5000")
     handler.settings.cache_clear()
-    handler.get_store.cache_clear()
+    handler.get_requests.cache_clear()
 
     def _run(at: datetime, context: FakeContext | None = None) -> dict[str, Any]:
         monkeypatch.setattr(handler, "clock", lambda: at)
@@ -130,16 +135,17 @@ def checker(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
 
     yield _run
     handler.settings.cache_clear()
-    handler.get_store.cache_clear()
+    handler.get_requests.cache_clear()
 
 
 def run_domain(
-    store: Store, at: datetime, *, page_size: int = 100, budget: int = 1_000_000
+    store: Pool | RequestRepository, at: datetime, *, page_size: int = 100, budget: int = 1_000_000
 ) -> sla_checker.RunReport:
     context = FakeContext(budget=budget)
     policy = sla_checker.Policy(margin_ms=5_000, page_size=page_size)
+    requests = store.requests if isinstance(store, Pool) else store
     return sla_checker.run(
-        store, remaining_ms=context.get_remaining_time_in_millis, clock=lambda: at, policy=policy
+        requests, remaining_ms=context.get_remaining_time_in_millis, clock=lambda: at, policy=policy
     )
 
 
@@ -147,7 +153,7 @@ def run_domain(
 
 
 def test_a_request_past_its_deadline_is_flagged_once_and_never_read_again(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a routed request with the default 48-hour promise that nobody answered
     request = filed_and_routed(file, store)
@@ -178,7 +184,7 @@ def test_a_request_past_its_deadline_is_flagged_once_and_never_read_again(
 
 
 def test_a_request_is_warned_once_before_its_deadline_then_flagged_at_it(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a routed request due at T0+48h and a 6-hour warning lead
     request = filed_and_routed(file, store)
@@ -209,7 +215,7 @@ def test_a_request_is_warned_once_before_its_deadline_then_flagged_at_it(
 
 
 def test_a_category_shorter_than_the_lead_is_warned_at_once_and_flagged_at_its_own_deadline(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given an injured-animal request: 4 hours to the first response, shorter than the 6-hour lead
     request = route(store, file(category="veterinary"), department="veterinary_affairs")
@@ -221,7 +227,7 @@ def test_a_category_shorter_than_the_lead_is_warned_at_once_and_flagged_at_its_o
 
 
 def test_a_request_nobody_warned_in_time_is_flagged_without_a_late_warning(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a request whose whole warning window passed without a run (the checker was down)
     request = filed_and_routed(file, store)
@@ -247,12 +253,12 @@ def public_reply(request: ServiceRequest, at: datetime) -> TimelineEntry:
 
 
 def test_answered_requests_are_never_warned_or_flagged(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given two routed requests, one answered by staff an hour after filing
     answered = filed_and_routed(file, store)
     silent = filed_and_routed(file, store)
-    updated = sla.record_first_response(answered, public_reply(answered, T0 + HOUR), store=store)
+    updated = sla.record_first_response(answered, public_reply(answered, T0 + HOUR), due=store.due)
     # When the checker runs through the warning window and past the deadline
     runs = [checker(T0 + 43 * HOUR), checker(T0 + 49 * HOUR)]
     # Then only the silent one is warned and flagged; the answered one kept the promise
@@ -260,22 +266,22 @@ def test_answered_requests_are_never_warned_or_flagged(
     assert entries(store, answered.code, EntryType.DUE_SOON) == []
     assert entries(store, answered.code, EntryType.OVERDUE) == []
     assert len(entries(store, silent.code, EntryType.OVERDUE)) == 1
-    stored = store.get_request(answered.code)
+    stored = store.requests.get(answered.code)
     assert stored == updated
     assert (stored.first_response_at, stored.first_response_met) == (T0 + HOUR, True)
     assert not in_due_index(store, answered.code)  # technical_works/road: no resolution target set here
 
 
 def test_a_late_first_response_is_recorded_as_a_missed_promise(
-    store: Store, file: Callable[..., ServiceRequest]
+    store: Pool, file: Callable[..., ServiceRequest]
 ) -> None:
     # Given a request answered 49 hours after filing (the promise was 48)
     request = filed_and_routed(file, store)
     # When the reply is recorded
-    updated = sla.record_first_response(request, public_reply(request, T0 + 49 * HOUR), store=store)
+    updated = sla.record_first_response(request, public_reply(request, T0 + 49 * HOUR), due=store.due)
     # Then the clock stopped at the reply and the promise is recorded as missed
     assert (updated.first_response_at, updated.first_response_met) == (T0 + 49 * HOUR, False)
-    stored = store.get_request(request.code)
+    stored = store.requests.get(request.code)
     assert stored is not None
     assert stored.first_response_met is False
     # And the reply itself is the public timeline entry written in the same transaction
@@ -284,38 +290,38 @@ def test_a_late_first_response_is_recorded_as_a_missed_promise(
 
 
 def test_an_answer_exactly_at_the_deadline_keeps_the_promise(
-    store: Store, file: Callable[..., ServiceRequest]
+    store: Pool, file: Callable[..., ServiceRequest]
 ) -> None:
     # Given a request answered at the very millisecond of its deadline
     request = filed_and_routed(file, store)
     # When the reply is recorded
-    updated = sla.record_first_response(request, public_reply(request, request.due_at), store=store)
+    updated = sla.record_first_response(request, public_reply(request, request.due_at), due=store.due)
     # Then the promise counts as kept (the deadline is inclusive)
     assert updated.first_response_met is True
 
 
 def test_a_stale_or_repeated_first_response_changes_nothing(
-    store: Store, file: Callable[..., ServiceRequest]
+    store: Pool, file: Callable[..., ServiceRequest]
 ) -> None:
     # Given a request a staff member read at version 1, which the router changed since
     filed = file()
     route(store, filed)
     # When the reply is recorded against the stale copy
     with pytest.raises(ConflictingUpdate):
-        sla.record_first_response(filed, public_reply(filed, T0 + HOUR), store=store)
+        sla.record_first_response(filed, public_reply(filed, T0 + HOUR), due=store.due)
     # Then neither the request nor its timeline changed
-    current = store.get_request(filed.code)
+    current = store.requests.get(filed.code)
     assert current is not None
     assert (current.version, current.first_response_at, current.status) == (2, None, Status.ROUTED)
     assert entries(store, filed.code, EntryType.PUBLIC_REPLY) == []
     assert in_due_index(store, filed.code)
     # And once answered, a second "first" response is refused as well
-    answered = sla.record_first_response(current, public_reply(current, T0 + HOUR), store=store)
+    answered = sla.record_first_response(current, public_reply(current, T0 + HOUR), due=store.due)
     with pytest.raises(ConflictingUpdate):
-        sla.record_first_response(answered, public_reply(answered, T0 + 2 * HOUR), store=store)
+        sla.record_first_response(answered, public_reply(answered, T0 + 2 * HOUR), due=store.due)
 
 
-def test_an_internal_note_does_not_stop_the_clock(store: Store, file: Callable[..., ServiceRequest]) -> None:
+def test_an_internal_note_does_not_stop_the_clock(store: Pool, file: Callable[..., ServiceRequest]) -> None:
     # Given a routed request and a staff member's internal note on it
     request = filed_and_routed(file, store)
     note = TimelineEntry(
@@ -323,12 +329,12 @@ def test_an_internal_note_does_not_stop_the_clock(store: Store, file: Callable[.
     )
     # When the note is offered as the first response / Then it is refused and the clock keeps running
     with pytest.raises(ValueError, match="not a first response"):
-        sla.record_first_response(request, note, store=store)
+        sla.record_first_response(request, note, due=store.due)
     assert in_due_index(store, request.code)
 
 
 def test_resolution_target_is_flagged_once_after_the_first_response(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a garbage complaint (24 h first response, 48 h resolution target), taken in hand publicly
     request = route(store, file(category="garbage"), department="cleaning_services")
@@ -342,7 +348,7 @@ def test_resolution_target_is_flagged_once_after_the_first_response(
         text="Ekip yönlendirildi. / A crew is on its way.",
         actor="staff",
     )
-    sla.record_first_response(request, taken, store=store, status=Status.IN_PROGRESS)
+    sla.record_first_response(request, taken, due=store.due, status=Status.IN_PROGRESS)
     # When the checker runs past the first-response time, then past the resolution target twice
     runs = [checker(T0 + 30 * HOUR), checker(T0 + 48 * HOUR + MINUTE), checker(T0 + 49 * HOUR)]
     # Then nothing happens at the (met) first-response deadline, and the missed resolution is flagged once
@@ -355,12 +361,12 @@ def test_resolution_target_is_flagged_once_after_the_first_response(
 
 
 def test_a_request_closed_without_clearing_its_clock_is_dropped_from_the_index_silently(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a request some writer resolved without taking it out of the due index
     request = filed_and_routed(file, store)
     boto3.client("dynamodb").update_item(
-        TableName=store.table_name,
+        TableName=store.table.name,
         Key=serialize({"pk": f"REQ#{request.code}", "sk": "REQ"}),
         UpdateExpression="SET #s = :s, version = version + :one",
         ExpressionAttributeNames={"#s": "status"},
@@ -375,13 +381,13 @@ def test_a_request_closed_without_clearing_its_clock_is_dropped_from_the_index_s
 
 
 def test_a_deadline_moved_without_its_key_is_re_keyed_once_then_flagged_at_the_new_time(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     # Given a routed request whose deadline a writer moved a day later without moving its index key
     request = filed_and_routed(file, store)
     later = "2026-04-02T21:15:00.000Z"
     boto3.client("dynamodb").update_item(
-        TableName=store.table_name,
+        TableName=store.table.name,
         Key=serialize({"pk": f"REQ#{request.code}", "sk": "REQ"}),
         UpdateExpression="SET due_at = :later, version = version + :one",
         ExpressionAttributeValues=serialize({":later": later, ":one": 1}),
@@ -399,30 +405,28 @@ def test_a_deadline_moved_without_its_key_is_re_keyed_once_then_flagged_at_the_n
 # --- overlapping runs ---------------------------------------------------------------------------------
 
 
-class InterleavingStore(Store):
-    """Runs a whole second checker run right after this store's first due-index read: two overlapping
-    runs that both read the same due request before either writes."""
+class InterleavingRequests(RequestRepository):
+    """Runs a whole second checker run right after this repository's first due-index read: two
+    overlapping runs that both read the same due request before either writes."""
 
     def __init__(self, table_name: str, other_run: Callable[[], sla_checker.RunReport]) -> None:
-        super().__init__(table_name)
+        super().__init__(Table(table_name))
         self.other_run: Callable[[], sla_checker.RunReport] | None = other_run
         self.other_report: sla_checker.RunReport | None = None
 
-    def due_page(
-        self, shard: int, stage: DueStage, *, until: datetime, limit: int, start: PageStart = None
-    ) -> Page:
-        page = super().due_page(shard, stage, until=until, limit=limit, start=start)
-        if page.requests and self.other_run is not None:
+    def page(self, index: Index, limit: int, start: PageStart = None, **query: Any) -> Page:
+        page = super().page(index, limit, start, **query)
+        if index is DUE and page.requests and self.other_run is not None:
             run, self.other_run = self.other_run, None
             self.other_report = run()
         return page
 
 
-def test_two_overlapping_runs_flag_a_request_once(store: Store, file: Callable[..., ServiceRequest]) -> None:
+def test_two_overlapping_runs_flag_a_request_once(store: Pool, file: Callable[..., ServiceRequest]) -> None:
     # Given a due request, and a run that reads it while a second run reads, flags and finishes
     request = filed_and_routed(file, store)
     at = T0 + 49 * HOUR
-    interleaved = InterleavingStore(store.table_name, lambda: run_domain(store, at))
+    interleaved = InterleavingRequests(store.table.name, lambda: run_domain(store, at))
     # When both runs are done
     first = run_domain(interleaved, at)
     second = interleaved.other_report
@@ -433,11 +437,11 @@ def test_two_overlapping_runs_flag_a_request_once(store: Store, file: Callable[.
     assert int(raw_item(store, request.code)["version"]) == request.version + 1
 
 
-def test_two_overlapping_runs_warn_and_sweep_once(store: Store, file: Callable[..., ServiceRequest]) -> None:
+def test_two_overlapping_runs_warn_and_sweep_once(store: Pool, file: Callable[..., ServiceRequest]) -> None:
     # Given a request never routed, 43 hours old (stuck, and inside the warning window)
     request = file()
     at = T0 + 43 * HOUR
-    interleaved = InterleavingStore(store.table_name, lambda: run_domain(store, at))
+    interleaved = InterleavingRequests(store.table.name, lambda: run_domain(store, at))
     # When two runs overlap
     first = run_domain(interleaved, at)
     second = interleaved.other_report
@@ -454,7 +458,7 @@ def test_two_overlapping_runs_warn_and_sweep_once(store: Store, file: Callable[.
 
 
 def test_a_request_never_routed_goes_to_triage_after_ten_minutes(
-    store: Store,
+    store: Pool,
     file: Callable[..., ServiceRequest],
     checker: Callable[..., dict[str, Any]],
     call_public: Any,
@@ -466,11 +470,11 @@ def test_a_request_never_routed_goes_to_triage_after_ten_minutes(
     runs = [checker(T0 + 9 * MINUTE), checker(T0 + 11 * MINUTE), checker(T0 + 16 * MINUTE)]
     # Then the lost one goes to triage once, when it is 10 minutes overdue for routing
     assert [r["swept"] for r in runs] == [0, 1, 0]
-    stored = store.get_request(lost.code)
+    stored = store.requests.get(lost.code)
     assert stored is not None
     assert stored.status is Status.TRIAGE
     assert raw_item(store, lost.code)["queue_pk"] == "-#triage"
-    assert store.get_request(routed.code) == routed
+    assert store.requests.get(routed.code) == routed
     # And the change is an ordinary status change with the reason for staff
     (change,) = entries(store, lost.code, EntryType.STATUS_CHANGED)
     assert (change.previous_status, change.status, change.actor) == (
@@ -504,7 +508,7 @@ def call_public(intake: ModuleType) -> Callable[[str], dict[str, Any]]:
 # --- paging, time budget, read cost ----------------------------------------------------------------------
 
 
-def test_paging_reads_every_due_request_in_one_run(store: Store, file: Callable[..., ServiceRequest]) -> None:
+def test_paging_reads_every_due_request_in_one_run(store: Pool, file: Callable[..., ServiceRequest]) -> None:
     # Given 12 due requests and pages of 2 items
     codes = {filed_and_routed(file, store).code for _ in range(12)}
     # When one run pages through the shards
@@ -515,7 +519,7 @@ def test_paging_reads_every_due_request_in_one_run(store: Store, file: Callable[
 
 
 def test_a_run_short_of_time_stops_and_the_next_run_finishes(
-    store: Store, file: Callable[..., ServiceRequest]
+    store: Pool, file: Callable[..., ServiceRequest]
 ) -> None:
     # Given 20 due requests
     codes = [filed_and_routed(file, store).code for _ in range(20)]
@@ -532,7 +536,7 @@ def test_a_run_short_of_time_stops_and_the_next_run_finishes(
     assert all(len(entries(store, code, EntryType.OVERDUE)) == 1 for code in codes)
 
 
-def test_a_run_reads_only_what_is_due(store: Store, file: Callable[..., ServiceRequest]) -> None:
+def test_a_run_reads_only_what_is_due(store: Pool, file: Callable[..., ServiceRequest]) -> None:
     # Given 3 due requests among 10 not due yet (filed a day later), 2 already flagged and 1 answered
     for _ in range(3):
         filed_and_routed(file, store)
@@ -542,7 +546,7 @@ def test_a_run_reads_only_what_is_due(store: Store, file: Callable[..., ServiceR
         filed_and_routed(file, store, at=T0 - 24 * HOUR)
     assert run_domain(store, T0 + 25 * HOUR).flagged == 2
     answered = filed_and_routed(file, store)
-    sla.record_first_response(answered, public_reply(answered, T0 + HOUR), store=store)
+    sla.record_first_response(answered, public_reply(answered, T0 + HOUR), due=store.due)
     # When the checker runs just after the 3 deadlines
     report = run_domain(store, T0 + 48 * HOUR + MINUTE)
     # Then it read exactly the 3 it flagged (no Scan, no old breach, nothing not yet due)
@@ -554,7 +558,7 @@ def test_a_run_reads_only_what_is_due(store: Store, file: Callable[..., ServiceR
 
 
 def test_the_run_publishes_its_counts_as_metrics(
-    store: Store,
+    store: Pool,
     file: Callable[..., ServiceRequest],
     checker: Callable[..., dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
@@ -573,7 +577,7 @@ def test_the_run_publishes_its_counts_as_metrics(
 
 
 def test_an_event_that_is_not_a_schedule_tick_fails_loudly_and_changes_nothing(
-    store: Store, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
+    store: Pool, file: Callable[..., ServiceRequest], checker: Callable[..., dict[str, Any]]
 ) -> None:
     from functions.sla_checker import handler
 
@@ -583,11 +587,11 @@ def test_an_event_that_is_not_a_schedule_tick_fails_loudly_and_changes_nothing(
     with pytest.raises(ValidationError):
         handler.lambda_handler({"detail": {}}, FakeContext())
     # Then the invocation fails (Errors alarm, on-failure queue) and nothing was changed
-    assert store.get_request(request.code) == request
+    assert store.requests.get(request.code) == request
 
 
 def test_the_checker_refuses_to_start_without_its_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from civicdesk.config import ConfigurationError
+    from civicdesk.core.settings import ConfigurationError, load
     from functions.sla_checker import handler
 
     # Given an environment without the table and with a negative warning lead
@@ -595,11 +599,11 @@ def test_the_checker_refuses_to_start_without_its_table(monkeypatch: pytest.Monk
     monkeypatch.setenv("SLA_WARN_LEAD_HOURS", "-1")
     # When the settings are read / Then the cold start fails naming both variables
     with pytest.raises(ConfigurationError, match=r"TABLE_NAME.*SLA_WARN_LEAD_HOURS"):
-        handler.CheckerSettings.from_env()
+        load(handler.CheckerSettings)
 
 
 def test_a_filed_request_starts_in_the_warning_stage_of_its_shard(
-    store: Store, file: Callable[..., ServiceRequest]
+    store: Pool, file: Callable[..., ServiceRequest]
 ) -> None:
     # Given a request filed through intake / Then it sits in the warning stage of its own shard
     request = file()

@@ -5,33 +5,35 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from civicdesk import catalogue, intake
-from civicdesk.errors import CodeCollision
-from civicdesk.models import Channel
-from civicdesk.store import Store
+from civicdesk.core.errors import CodeCollision
+from civicdesk.requests import intake
+from civicdesk.requests.models import Channel
+from tests.support import SHIPPED, pool
 
 
 def test_a_colliding_code_is_redrawn_never_overwritten(table_name: str) -> None:
     # Given a request already holds code AAA
-    store = Store(table_name)
-    shipped = catalogue.shipped()
+    store = pool(table_name)
     new = intake.NewRequest(description="Çöpler üç gündür alınmadı.", channel=Channel.CALL_CENTER)
-    first = intake.file_request(new, catalogue=shipped, store=store, draw_code=lambda: "AAAAAAAAA")
+    first = intake.file_request(
+        new, catalogue=SHIPPED, requests=store.requests, draw_code=lambda: "AAAAAAAAA"
+    )
     # When the next draw returns the same code once, then a fresh one
     draws = iter(["AAAAAAAAA", "BBBBBBBBB"])
-    second = intake.file_request(new, catalogue=shipped, store=store, draw_code=lambda: next(draws))
+    second = intake.file_request(
+        new, catalogue=SHIPPED, requests=store.requests, draw_code=lambda: next(draws)
+    )
     # Then the second request got the fresh code and the first is untouched
     assert (first.code, second.code) == ("AAAAAAAAA", "BBBBBBBBB")
-    assert store.get_request("AAAAAAAAA") == first
+    assert store.requests.get("AAAAAAAAA") == first
 
 
 def test_giving_up_after_repeated_collisions_stores_nothing(table_name: str) -> None:
-    store = Store(table_name)
-    shipped = catalogue.shipped()
+    store = pool(table_name)
     new = intake.NewRequest(description="Çöpler üç gündür alınmadı.", channel=Channel.WEB)
-    intake.file_request(new, catalogue=shipped, store=store, draw_code=lambda: "CCCCCCCCC")
+    intake.file_request(new, catalogue=SHIPPED, requests=store.requests, draw_code=lambda: "CCCCCCCCC")
     with pytest.raises(CodeCollision):
-        intake.file_request(new, catalogue=shipped, store=store, draw_code=lambda: "CCCCCCCCC")
+        intake.file_request(new, catalogue=SHIPPED, requests=store.requests, draw_code=lambda: "CCCCCCCCC")
     items = boto3.client("dynamodb").scan(TableName=table_name)["Items"]
     assert [i["sk"]["S"] for i in items if i["pk"]["S"] == "REQ#CCCCCCCCC"].count("REQ") == 1
     assert sum(1 for i in items if i["pk"]["S"] == "REQ#CCCCCCCCC") == 2  # request + its one entry
@@ -39,9 +41,9 @@ def test_giving_up_after_repeated_collisions_stores_nothing(table_name: str) -> 
 
 def test_open_requests_sit_in_the_due_index_and_the_queue_index(table_name: str) -> None:
     # Given a filed request
-    store = Store(table_name)
+    store = pool(table_name)
     new = intake.NewRequest(description="Sokak lambası yanmıyor, çok karanlık.", channel=Channel.WEB)
-    request = intake.file_request(new, catalogue=catalogue.shipped(), store=store)
+    request = intake.file_request(new, catalogue=SHIPPED, requests=store.requests)
     client = boto3.client("dynamodb")
     # Then the deadline index holds it (the SLA checker reads only this), and so does the triage-free queue
     due = client.scan(TableName=table_name, IndexName="due")["Items"]

@@ -17,20 +17,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civicdesk import codes
-from civicdesk.store import Store
+from civicdesk.requests import codes
 from civicdesk.whatsapp import runtime as wa_runtime
 from civicdesk.whatsapp.signature import sign
 from local import whatsapp_fake as wa
 from local.whatsapp_fake import LOCAL_CREDENTIALS, FakeCloudApi, use_local_credentials
 from tests.infra.synth import Synth
+from tests.support import pool
 
 from .conftest import LambdaContext, http_event
 
 AYSE = "905321112233"
 MEHMET = "905559998877"
 DOG = "Parkta yaralı bir köpek var, arka bacağı kanıyor, yürüyemiyor"
-ATATURK_PIN = (41.025, 28.870)
+LAKA_PIN = (38.4885, 27.1880)  # near Laka's known centre
 PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF-fake-photo-bytes" * 40
 
 
@@ -85,7 +85,7 @@ class Channel:
         return answer
 
     def items(self) -> list[dict[str, Any]]:
-        from civicdesk.store import deserialize
+        from civicdesk.core.dynamo import deserialize
 
         pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=self.table)
         return [deserialize(i) for page in pages for i in page["Items"]]
@@ -133,7 +133,7 @@ def full_dialogue(channel: Channel, wa_id: str = AYSE) -> dict[str, Any]:
     channel.say(wa.text_message(wa_id, "Merhaba"))
     channel.say(wa.text_message(wa_id, DOG))
     channel.say(wa.button_reply(wa_id, "catok", "Evet"))
-    channel.say(wa.location_message(wa_id, *ATATURK_PIN, name="Atatürk Parkı"))
+    channel.say(wa.location_message(wa_id, *LAKA_PIN, name="Laka Parkı"))
     channel.say(wa.image_message(wa_id, media_id, PHOTO))
     last = wa.button_reply(wa_id, "send", "Evet, gönder")
     channel.say(last)
@@ -157,9 +157,9 @@ def test_a_full_dialogue_files_exactly_one_request_with_topic_neighbourhood_and_
     full_dialogue(channel)
     # Then exactly one WhatsApp request exists, with the confirmed topic and the pin's neighbourhood
     (item,) = channel.of_type("request")
-    assert (item["channel"], item["category"], item["neighbourhood"]) == ("whatsapp", "veterinary", "ataturk")
+    assert (item["channel"], item["category"], item["neighbourhood"]) == ("whatsapp", "veterinary", "laka")
     assert item["description"] == DOG
-    assert item["location"]["lat"] == ATATURK_PIN[0]
+    assert item["location"]["lat"] == LAKA_PIN[0]
     # And the photo is in the media bucket, byte for byte (sha256), tagged as filed
     (key,) = item["photos"]
     s3 = boto3.client("s3")
@@ -438,7 +438,7 @@ def test_an_unreadable_conversation_state_starts_afresh_instead_of_failing(chann
     # Given a stored conversation in a shape this version cannot read (e.g. written by an older one)
     channel.say(wa.text_message(AYSE, "Merhaba"))
     (item,) = channel.of_type("conversation")
-    Store(channel.table).put_conversation(
+    pool(channel.table).conversations.put(
         item["pk"].removeprefix("CONV#"), {"step": "retired-step"}, version=item["version"] + 1, expires_at=0
     )
     # When the citizen writes again / Then they are greeted as new, not refused with a 5xx
@@ -454,7 +454,7 @@ def test_when_the_api_is_down_the_code_is_recorded_as_not_sent_and_nothing_more_
     channel.say(wa.text_message(AYSE, "Merhaba"))
     channel.say(wa.text_message(AYSE, DOG))
     channel.say(wa.button_reply(AYSE, "catok", "Evet"))
-    channel.say(wa.list_reply(AYSE, "nbh:fatih", "Fatih"))
+    channel.say(wa.list_reply(AYSE, "nbh:erzene", "Erzene"))
     channel.say(wa.button_reply(AYSE, "photoskip", "Fotoğrafsız devam"))
     # When the citizen confirms while the Cloud API fails every call
     channel.api.fail_next(*[503] * 20)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk import catalogue
-from civicdesk.errors import InvalidInput
-from civicdesk.models import Channel, Kind
-from civicdesk.store import catalogue_from_items, catalogue_items
+from civicdesk.catalogue import model as catalogue
+from civicdesk.catalogue.repository import catalogue_from_items, catalogue_items
+from civicdesk.core.errors import InvalidInput
+from civicdesk.requests.models import Channel, Kind
+from tests.support import SHIPPED
 
 REQUIRED_CATEGORIES = {
     "veterinary", "road_sidewalk", "debris", "garbage", "parks_trees", "zabita", "pest_control",
@@ -17,7 +18,7 @@ REQUIRED_CATEGORIES = {
 
 @pytest.fixture(scope="module")
 def shipped() -> catalogue.Catalogue:
-    return catalogue.shipped()
+    return SHIPPED
 
 
 def test_every_required_category_is_shipped_with_both_languages(shipped: catalogue.Catalogue) -> None:

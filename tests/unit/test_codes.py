@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk import codes
+from civicdesk.requests import codes
 
 
 def test_codes_carry_at_least_40_random_bits() -> None:
@@ -50,7 +50,7 @@ def test_display_groups_by_three() -> None:
 
 def test_the_example_codes_shown_to_people_are_real_codes() -> None:
     # Given the example the page, the API documentation and the events use
-    from civicdesk.public_api import RequestAccepted
+    from civicdesk.requests.contracts import RequestAccepted
 
     example = RequestAccepted.model_fields["code"].examples[0]  # type: ignore[index]
     # Then it is a code the system could have issued, so typing it teaches the right alphabet

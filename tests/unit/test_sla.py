@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicdesk import catalogue, sla
-from civicdesk.clock import iso, local, parse_iso
+from civicdesk.catalogue import model as catalogue
+from civicdesk.core.clock import iso, local, parse_iso
+from civicdesk.sla import deadlines as sla
+from tests.support import SHIPPED
 
 
 @pytest.fixture(scope="module")
 def shipped() -> catalogue.Catalogue:
-    return catalogue.shipped()
+    return SHIPPED
 
 
 def test_default_is_48_hours_when_no_category_is_known(shipped: catalogue.Catalogue) -> None:

@@ -7,12 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicdesk import catalogue, sla
-from civicdesk.clock import ISTANBUL, iso, local
-from civicdesk.models import Channel, EntryType, Kind, Language, ServiceRequest, Status, TimelineEntry
-from civicdesk.store import DUE_SHARDS, DueStage, due_partition, due_shard, request_item
-
-SHIPPED = catalogue.shipped()
+from civicdesk.catalogue import model as catalogue
+from civicdesk.core.clock import ISTANBUL, iso, local
+from civicdesk.layout import DUE_SHARDS, DueStage, due_partition, due_shard
+from civicdesk.requests.models import (
+    Channel,
+    EntryType,
+    Kind,
+    Language,
+    ServiceRequest,
+    Status,
+    TimelineEntry,
+)
+from civicdesk.requests.repository import request_item
+from civicdesk.sla import deadlines as sla
+from tests.support import SHIPPED
 
 
 def _request(received: datetime, category: str | None) -> ServiceRequest:

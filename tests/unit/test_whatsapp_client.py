@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicdesk.models import Language
+from civicdesk.requests.models import Language
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.media import MediaRejected, MediaStore, digest_matches
 from civicdesk.whatsapp.messages import ButtonsMessage, Row, TextMessage

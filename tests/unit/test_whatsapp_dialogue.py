@@ -6,23 +6,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicdesk import catalogue
-from civicdesk.models import Channel, Language
+from civicdesk.profile import geo
+from civicdesk.requests.models import Channel, Language
 from civicdesk.whatsapp import dialogue as d
-from civicdesk.whatsapp import geo
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp.messages import ButtonsMessage, ListMessage, TextMessage, payload
+from tests.support import PROFILE, SHIPPED
 
 CODE = "7KRM4YP2T"
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 CTX = d.Context(
-    catalogue=catalogue.shipped(),
-    boundaries=geo.shipped(),
+    catalogue=SHIPPED,
+    boundaries=geo.for_profile(PROFILE),
     draw_code=lambda: CODE,
     privacy_url="https://talep.example-belediye.bel.tr/",
 )
 DOG = "Parkta yaralı bir köpek var, arka bacağı kanıyor"
-ATATURK_PIN = (41.025, 28.870)  # inside the shipped (illustrative) Atatürk cell
+LAKA_PIN = (38.4885, 27.1880)  # 70 m from Laka's known centre (Bornova ships no polygons)
 
 
 def say(state: d.Conversation | None, text: str, at: datetime = T0) -> d.Outcome:
@@ -65,7 +65,7 @@ def at_step(step: d.Step) -> d.Conversation:
     state = tap(state, d.CAT_OK).conversation
     if step is d.Step.NEIGHBOURHOOD:
         return state
-    state = tap(state, "nbh:fatih").conversation
+    state = tap(state, "nbh:erzene").conversation
     if step is d.Step.PHOTO:
         return state
     return tap(state, d.PHOTO_SKIP).conversation
@@ -91,14 +91,14 @@ def test_first_contact_greets_with_the_personal_data_notice_and_offers_the_topic
 
 def test_a_first_message_that_describes_the_problem_is_not_asked_again() -> None:
     # Given a first message that already says what is wrong, and where
-    outcome = say(None, "Fatih mahallesi parkında yaralı bir köpek var, kanıyor")
+    outcome = say(None, "Erzene mahallesi parkında yaralı bir köpek var, kanıyor")
     # Then the greeting comes with the topic the classifier is sure of, to confirm
     greeting, question = outcome.replies
     assert "KVKK" in greeting.body
     assert isinstance(question, ButtonsMessage)
     assert "Veteriner" in question.body
     assert [b.id for b in question.buttons] == [d.CAT_OK, d.CAT_LIST]
-    assert outcome.conversation.draft.neighbourhood == "fatih"
+    assert outcome.conversation.draft.neighbourhood == "erzene"
     assert outcome.conversation.step is d.Step.CONFIRM_CATEGORY
 
 
@@ -184,8 +184,8 @@ def test_the_neighbourhood_pages_offer_every_neighbourhood_within_ten_rows() -> 
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("Fatih", "fatih"), ("fatih mah.", "fatih"), ("yesilkoy", "yesilkoy"), ("Yeşilköyy", "yesilkoy"),
-     ("Mithat Paşa", "mithatpasa"), ("kazim karabekir mahallesi", "kazim_karabekir")],
+    [("Erzene", "erzene"), ("erzene mah.", "erzene"), ("naldoken", "naldoken"), ("Naldökenn", "naldoken"),
+     ("Kazım Dirik", "kazim_dirik"), ("gazi osman pasa mahallesi", "gazi_osman_pasa")],
 )  # fmt: skip
 def test_a_typed_neighbourhood_name_is_understood_despite_case_diacritics_and_a_typo(
     typed: str, code: str
@@ -202,11 +202,11 @@ def test_an_unknown_neighbourhood_name_is_said_so_and_the_list_is_shown_again() 
     assert outcome.conversation.draft.neighbourhood is None
 
 
-def test_a_location_pin_inside_a_boundary_fills_the_neighbourhood_and_keeps_the_point() -> None:
-    outcome = pin(at_step(d.Step.NEIGHBOURHOOD), *ATATURK_PIN)
+def test_a_pin_near_a_known_centre_fills_the_neighbourhood_as_an_estimate_and_keeps_the_point() -> None:
+    outcome = pin(at_step(d.Step.NEIGHBOURHOOD), *LAKA_PIN)
     draft = outcome.conversation.draft
-    assert (draft.neighbourhood, draft.lat, draft.lon) == ("ataturk", *ATATURK_PIN)
-    assert "Atatürk" in outcome.replies[0].body
+    assert (draft.neighbourhood, draft.lat, draft.lon) == ("laka", *LAKA_PIN)
+    assert outcome.replies[0].body == m.LOCATION_NEAR.tr.format(name="Laka")
     assert outcome.conversation.step is d.Step.PHOTO
 
 
@@ -231,7 +231,7 @@ def test_a_photo_at_the_photo_step_leads_to_the_summary() -> None:
     outcome = photo(at_step(d.Step.PHOTO))
     (summary,) = outcome.replies
     assert isinstance(summary, ButtonsMessage)
-    assert "Fatih" in summary.body
+    assert "Erzene" in summary.body
     assert "Fotoğraf: 1" in summary.body
     assert outcome.conversation.step is d.Step.CONFIRM
     assert outcome.conversation.draft.code == CODE
@@ -247,7 +247,7 @@ def test_a_photo_that_could_not_be_fetched_is_said_so_and_the_question_stays() -
 
 def test_yes_files_the_request_under_the_code_drawn_with_the_summary() -> None:
     # Given the summary shown after a pin and a photo
-    state = pin(at_step(d.Step.NEIGHBOURHOOD), *ATATURK_PIN).conversation
+    state = pin(at_step(d.Step.NEIGHBOURHOOD), *LAKA_PIN).conversation
     state = photo(state, "whatsapp/2026/11/p.jpg").conversation
     # When the citizen taps "Evet, gönder"
     outcome = tap(state, d.SEND)
@@ -258,12 +258,12 @@ def test_yes_files_the_request_under_the_code_drawn_with_the_summary() -> None:
     assert (request.channel, request.category, request.neighbourhood) == (
         Channel.WHATSAPP,
         "veterinary",
-        "ataturk",
+        "laka",
     )
     assert request.description == DOG
     assert request.photos == ("whatsapp/2026/11/p.jpg",)
     assert request.location is not None
-    assert (request.location.lat, request.location.lon) == ATATURK_PIN
+    assert (request.location.lat, request.location.lon) == LAKA_PIN
     assert outcome.conversation.step is d.Step.IDLE
     assert outcome.conversation.draft == d.Draft()
 
@@ -307,7 +307,7 @@ def test_a_citizen_writing_english_is_answered_in_english_throughout() -> None:
     # Given a first message in English
     outcome = say(None, "Hello, there is an injured dog in the park near my street")
     assert outcome.conversation.language is Language.EN
-    assert outcome.replies[0].body.startswith("Hello, welcome")
+    assert outcome.replies[0].body.startswith("Hello! Welcome to Bornova Municipality")
     assert "Veterinary" in outcome.replies[1].body
     # When the dialogue goes on / Then every prompt is English, and the request is filed as English
     state = tap(outcome.conversation, d.CAT_OK).conversation
@@ -339,10 +339,10 @@ def test_an_unsupported_message_gets_a_polite_reply_in_the_citizens_language(lan
 
 def test_a_draft_left_for_more_than_a_day_is_dropped() -> None:
     state = at_step(d.Step.NEIGHBOURHOOD)
-    outcome = say(state, "Fatih", at=T0 + timedelta(hours=25))
+    outcome = say(state, "Erzene", at=T0 + timedelta(hours=25))
     assert texts(outcome)[0] == m.EXPIRED.tr
     assert outcome.conversation.draft.category is None
-    assert outcome.conversation.draft.description == "Fatih"
+    assert outcome.conversation.draft.description == "Erzene"
 
 
 def test_a_photo_with_a_caption_at_the_start_describes_the_problem() -> None:

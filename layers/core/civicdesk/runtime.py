@@ -1,4 +1,5 @@
-"""What every function builds once per cold start: settings, the store, the cached catalogue.
+"""What every function builds once per cold start: settings, the table and its repositories, the
+municipality profile, the cached catalogue.
 
 Created lazily on first use (nothing touches AWS at import) and shared by all handlers, so a
 warm Lambda reuses its client and catalogue; `reset()` gives tests a fresh start.
@@ -8,26 +9,39 @@ from __future__ import annotations
 
 from functools import cache
 
-from civicdesk import catalogue as catalogue_module
-from civicdesk.catalogue import CachedCatalogue, Catalogue
-from civicdesk.config import Settings
-from civicdesk.store import Store
+from civicdesk.catalogue.model import CachedCatalogue, Catalogue
+from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.dynamo import Table
+from civicdesk.core.settings import TableSettings, load
+from civicdesk.profile import model as profile_model
+from civicdesk.profile.model import Profile
+from civicdesk.requests.repository import RequestRepository
 
 
 @cache
-def settings() -> Settings:
-    return Settings.from_env()
+def settings() -> TableSettings:
+    return load(TableSettings)
 
 
 @cache
-def store() -> Store:
-    return Store(settings().table_name)
+def profile() -> Profile:
+    return profile_model.load(settings().profile)
+
+
+@cache
+def table() -> Table:
+    return Table(settings().table_name)
+
+
+@cache
+def requests() -> RequestRepository:
+    return RequestRepository(table())
 
 
 @cache
 def _catalogue_cache() -> CachedCatalogue:
-    shipped = catalogue_module.shipped()
-    return CachedCatalogue(lambda: store().load_catalogue(shipped), settings().catalog_cache_seconds)
+    repository, shipped = CatalogueRepository(table()), profile().catalogue()
+    return CachedCatalogue(lambda: repository.load(shipped), settings().catalog_cache_seconds)
 
 
 def catalogue() -> Catalogue:
@@ -36,5 +50,5 @@ def catalogue() -> Catalogue:
 
 
 def reset() -> None:
-    for cached in (settings, store, _catalogue_cache):
+    for cached in (settings, profile, table, requests, _catalogue_cache):
         cached.cache_clear()

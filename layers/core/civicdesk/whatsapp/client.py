@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from civicdesk.clock import Clock, utc_now
-from civicdesk.models import Language
+from civicdesk.core.clock import Clock, utc_now
+from civicdesk.requests.models import Language
 from civicdesk.whatsapp.messages import OutboundMessage, clip, payload, plain_text
 from civicdesk.whatsapp.payloads import MediaInfo, SendResult
 

@@ -8,13 +8,9 @@ paste the real ones after deploy) and a generated key for the citizen index.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Self
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from civicdesk.config import ConfigurationError
+from civicdesk.core.settings import ApiSettings
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v21.0"
 PLACEHOLDER = "REPLACE_ME"
@@ -22,8 +18,8 @@ PLACEHOLDER = "REPLACE_ME"
 MIN_SECRET_LENGTH = 16
 
 
-class WhatsAppSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+class WhatsAppSettings(ApiSettings):
+    """The webhook function's settings (the table's come from `ApiSettings`)."""
 
     secret_id: str = Field(alias="WHATSAPP_SECRET_ID", min_length=1)
     media_bucket: str = Field(alias="WHATSAPP_MEDIA_BUCKET", min_length=1)
@@ -34,14 +30,6 @@ class WhatsAppSettings(BaseModel):
     http_timeout: float = Field(default=5.0, alias="WHATSAPP_HTTP_TIMEOUT", gt=0)
     retry_base_seconds: float = Field(default=0.5, alias="WHATSAPP_RETRY_BASE_SECONDS", ge=0)
     max_body_bytes: int = Field(default=131_072, alias="WHATSAPP_MAX_BODY_BYTES", gt=0)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
-        try:
-            return cls.model_validate(dict(os.environ if environ is None else environ))
-        except ValidationError as error:
-            names = ", ".join(str(e["loc"][0]) for e in error.errors())
-            raise ConfigurationError(f"invalid or missing environment variables: {names}") from error
 
 
 class Credentials(BaseModel):

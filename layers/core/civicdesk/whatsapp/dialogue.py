@@ -25,13 +25,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from civicdesk import codes, textnorm
-from civicdesk.catalogue import Catalogue, Category, Localized
-from civicdesk.classifier import OTHER, Classifier, KeywordClassifier
-from civicdesk.intake import NewRequest
-from civicdesk.models import Channel, Language, Location
+from civicdesk.catalogue.model import Catalogue, Category, Localized
+from civicdesk.core import textnorm
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.profile import model as profile_model
+from civicdesk.profile.geo import Boundaries
+from civicdesk.profile.model import Profile
+from civicdesk.requests import codes
+from civicdesk.requests.intake import NewRequest
+from civicdesk.requests.models import Channel, Language, Location
+from civicdesk.routing.classifier import OTHER, Classifier, KeywordClassifier
 from civicdesk.whatsapp import messages as m
-from civicdesk.whatsapp.geo import Boundaries
 from civicdesk.whatsapp.messages import (
     MAX_LIST_ROWS,
     ButtonsMessage,
@@ -175,6 +179,7 @@ class Context:
     classifier: Classifier = field(default_factory=KeywordClassifier)
     draw_code: Callable[[], str] = codes.new_code
     privacy_url: str = ""
+    profile: Profile = field(default_factory=lambda: profile_model.load(DEFAULT_PROFILE))
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -211,10 +216,21 @@ def _prefixed(outcome: Outcome, first: list[OutboundMessage]) -> Outcome:
 def _first_contact(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     language = detect_language(inbound.text) if inbound.kind is Kind.TEXT else Language.TR
     state = state.model_copy(update={"step": Step.IDLE, "language": language})
-    greeting = TextMessage(m.pick(m.GREETING, language).format(url=ctx.privacy_url or "-"))
+    greeting = TextMessage(_greeting(ctx, language))
     if inbound.kind is Kind.TEXT and _command(inbound.text) is None and not substantive(inbound.text):
         return Outcome(state, (greeting, _topics(state, ctx, 0, m.ASK_PROBLEM)))
     return _prefixed(_continue(state, inbound, ctx), [greeting])
+
+
+def _greeting(ctx: Context, language: Language) -> str:
+    """The first reply: the municipality's welcome and its KVKK notice, in the profile's own words."""
+    profile = ctx.profile
+    return m.pick(m.GREETING, language).format(
+        welcome=m.pick(profile.texts.welcome, language),
+        controller=m.pick(profile.kvkk.controller, language),
+        retention=m.pick(profile.kvkk.retention, language),
+        url=ctx.privacy_url or "-",
+    )
 
 
 # --- language and words --------------------------------------------------------------------------
@@ -448,7 +464,8 @@ def _location(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
         return _prompt(state, ctx)
     language = state.language
     address = m.clip(inbound.address, 300) if inbound.address else None
-    found = ctx.boundaries.locate(inbound.lat, inbound.lon)
+    located = ctx.boundaries.locate(inbound.lat, inbound.lon)
+    found = located.code if located is not None else None
     if found is not None and found not in {n.code for n in ctx.catalogue.neighbourhoods}:
         found = None  # a boundary for a neighbourhood the catalogue no longer has
     updates: dict[str, object] = {"lat": inbound.lat, "lon": inbound.lon, "address": address}
@@ -457,7 +474,8 @@ def _location(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     state = _with(state, **updates)
     if found is not None:
         name = ctx.catalogue.neighbourhood(found).name
-        note = TextMessage(m.pick(m.LOCATION_MATCHED, language).format(name=name))
+        said = m.LOCATION_MATCHED if located is not None and located.exact else m.LOCATION_NEAR
+        note = TextMessage(m.pick(said, language).format(name=name))
     elif state.step is Step.NEIGHBOURHOOD:
         note = TextMessage(m.pick(m.LOCATION_OUTSIDE, language))
     else:

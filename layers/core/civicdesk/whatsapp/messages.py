@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from civicdesk.catalogue import Localized
-from civicdesk.clock import local
-from civicdesk.models import Language
+from civicdesk.catalogue.model import Localized
+from civicdesk.core.clock import local
+from civicdesk.requests.models import Language
 
 MAX_LIST_ROWS = 10
 ROW_TITLE = 24
@@ -109,15 +109,15 @@ def pick(text: Localized, language: Language) -> str:
 
 
 GREETING = Localized(
-    tr="Merhaba, Belediyemizin Beyaz Masası'na hoş geldiniz. Talep, öneri ve şikâyetlerinizi buradan "
-    "iletebilirsiniz.\n\n"
-    "Kişisel verileriniz (telefon numaranız ve WhatsApp adınız) yalnızca başvurunuzu almak ve size "
-    "dönüş yapmak için 6698 sayılı KVKK kapsamında işlenir. Aydınlatma metni: {url}\n\n"
+    tr="Merhaba! {welcome} Talep, öneri ve şikâyetlerinizi buradan iletebilirsiniz.\n\n"
+    "Kişisel verileriniz (telefon numaranız ve WhatsApp adınız) veri sorumlusu {controller} tarafından "
+    "yalnızca başvurunuzu almak ve size dönüş yapmak için 6698 sayılı KVKK kapsamında işlenir ve "
+    "{retention} saklanır. Aydınlatma metni: {url}\n\n"
     "For English, write “English”.",
-    en="Hello, welcome to the Municipality's Civic Desk. You can send us requests, suggestions and "
-    "complaints here.\n\n"
-    "Your personal data (your phone number and WhatsApp name) is processed only to take your request "
-    "and answer you, under Turkish data protection law (KVKK no. 6698). Full notice: {url}\n\n"
+    en="Hello! {welcome} You can send us requests, suggestions and complaints here.\n\n"
+    "Your personal data (your phone number and WhatsApp name) is processed by the data controller, "
+    "{controller}, only to take your request and answer you, under Turkish data protection law (KVKK "
+    "no. 6698), and kept for {retention}. Full notice: {url}\n\n"
     "Türkçe için “Türkçe” yazın.",
 )
 ASK_PROBLEM = Localized(
@@ -148,9 +148,17 @@ NEIGHBOURHOOD_NOT_FOUND = Localized(
     tr="“{text}” adında bir mahalle bulamadık.", en="We could not find a neighbourhood called “{text}”."
 )
 LOCATION_MATCHED = Localized(tr="Konumunuz *{name}* sınırları içinde.", en="Your location is in *{name}*.")
+LOCATION_NEAR = Localized(
+    tr="Konumunuz *{name}* mahallesine yakın görünüyor (tahmini; yanlışsa özette iptal edip yeniden "
+    "başlayabilirsiniz).",
+    en="Your location seems to be near *{name}* (an estimate; if it is wrong, cancel at the summary and "
+    "start again).",
+)
 LOCATION_OUTSIDE = Localized(
-    tr="Konumunuzu aldık, ancak mahalle sınırlarımızın dışında görünüyor.",
-    en="We got your location, but it seems to be outside our neighbourhoods.",
+    tr="Konumunuzu aldık, ancak hangi mahallede olduğunu çıkaramadık. Lütfen listeden seçin ya da adını "
+    "yazın.",
+    en="We got your location, but could not tell which neighbourhood it is in. Please pick it from the "
+    "list or type its name.",
 )
 ASK_PHOTO = Localized(
     tr="Fotoğraf eklemek isterseniz şimdi gönderin.", en="If you want to add a photo, send it now."

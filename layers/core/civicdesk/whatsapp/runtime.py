@@ -14,17 +14,18 @@ import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from civicdesk import runtime
-from civicdesk.whatsapp import geo
+from civicdesk import layout, runtime
+from civicdesk.core.settings import load
+from civicdesk.profile import geo
 from civicdesk.whatsapp.client import CloudApiClient
 from civicdesk.whatsapp.config import Credentials, WhatsAppSettings
 from civicdesk.whatsapp.media import MediaStore
-from civicdesk.whatsapp.service import IDEMPOTENCY_PARTITION, WhatsAppService
+from civicdesk.whatsapp.service import WhatsAppService
 
 
 @cache
 def settings() -> WhatsAppSettings:
-    return WhatsAppSettings.from_env()
+    return load(WhatsAppSettings)
 
 
 @cache
@@ -54,24 +55,25 @@ def client() -> CloudApiClient:
 @cache
 def service() -> WhatsAppService:
     config = settings()
-    store = runtime.store()
+    table = runtime.table()
     persistence = DynamoDBPersistenceLayer(
-        table_name=store.table_name,
+        table_name=table.name,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value=IDEMPOTENCY_PARTITION,
+        static_pk_value=layout.WHATSAPP_IDEMPOTENCY_PK,
         expiry_attr="expires_at",
-        boto3_client=store.client,
+        boto3_client=table.client,
     )
     return WhatsAppService(
-        store=store,
+        table=table,
         catalogue=runtime.catalogue,
         credentials=credentials,
         client=client(),
         media=MediaStore(config.media_bucket, client()),
         persistence=persistence,
-        boundaries=geo.shipped(),
+        boundaries=geo.for_profile(runtime.profile()),
         privacy_url=config.privacy_url,
+        profile=runtime.profile(),
     )
 
 

@@ -29,26 +29,28 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from civicdesk import codes, intake
-from civicdesk.catalogue import Catalogue
-from civicdesk.clock import Clock, utc_now
-from civicdesk.codes import new_code
-from civicdesk.errors import CodeCollision, InvalidInput
-from civicdesk.models import Contact, EntryType, Language, ServiceRequest, TimelineEntry
-from civicdesk.observability import logger, metrics
-from civicdesk.store import Store
-from civicdesk.texts import STATUS_NAMES, accepted_message
+from civicdesk.catalogue.model import Catalogue
+from civicdesk.core.clock import Clock, utc_now
+from civicdesk.core.dynamo import Table
+from civicdesk.core.errors import CodeCollision, InvalidInput
+from civicdesk.core.observability import logger, metrics
+from civicdesk.profile.geo import Boundaries
+from civicdesk.profile.model import Profile
+from civicdesk.requests import codes, intake
+from civicdesk.requests.codes import new_code
+from civicdesk.requests.models import Contact, EntryType, Language, ServiceRequest, TimelineEntry
+from civicdesk.requests.repository import RequestRepository
+from civicdesk.requests.texts import STATUS_NAMES, accepted_message
 from civicdesk.whatsapp import dialogue, identity
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.config import Credentials
 from civicdesk.whatsapp.dialogue import Conversation, Inbound, Kind, Step
-from civicdesk.whatsapp.geo import Boundaries
 from civicdesk.whatsapp.media import MediaRejected, MediaStore
 from civicdesk.whatsapp.messages import OutboundMessage, TextMessage
 from civicdesk.whatsapp.payloads import Delivery, Message, Status
+from civicdesk.whatsapp.repository import ConversationRepository, OutboundRepository
 
-IDEMPOTENCY_PARTITION = "IDEMPOTENCY#whatsapp"
 IDEMPOTENCY_WINDOW = timedelta(days=7)
 """Meta redelivers an unacknowledged webhook for up to seven days."""
 CONVERSATION_TTL = timedelta(days=30)
@@ -87,18 +89,22 @@ class Summary:
 
 @dataclass
 class WhatsAppService:
-    store: Store
+    table: Table
     catalogue: Callable[[], Catalogue]
     credentials: Callable[[], Credentials]
     client: CloudApiClient
     media: MediaStore
     persistence: BasePersistenceLayer
     boundaries: Boundaries
+    profile: Profile
     privacy_url: str = ""
     clock: Clock = utc_now
     draw_code: Callable[[], str] = new_code
 
     def __post_init__(self) -> None:
+        self.requests = RequestRepository(self.table)
+        self.conversations = ConversationRepository(self.table)
+        self.outbound = OutboundRepository(self.table)
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="message.id",
             raise_on_no_idempotency_key=True,
@@ -152,6 +158,7 @@ class WhatsAppService:
             boundaries=self.boundaries,
             draw_code=self.draw_code,
             privacy_url=self.privacy_url,
+            profile=self.profile,
         )
         outcome = dialogue.step(conversation, inbound, context)
         state = outcome.conversation
@@ -189,7 +196,7 @@ class WhatsAppService:
         return {"replies": sent, "filed": filed is not None, "step": state.step.value}
 
     def _load(self, citizen: str, now: datetime) -> tuple[Conversation | None, int]:
-        found = self.store.get_conversation(citizen)
+        found = self.conversations.get(citizen)
         if found is None:
             return None, 0
         state, version = found
@@ -206,7 +213,7 @@ class WhatsAppService:
     def _save(self, citizen: str, state: Conversation, version: int, now: datetime) -> None:
         idle = state.step in (Step.IDLE, Step.NEW) and state.draft == dialogue.Draft()
         expires = now + (CONVERSATION_TTL if idle else DRAFT_ITEM_TTL)
-        saved = self.store.put_conversation(
+        saved = self.conversations.put(
             citizen, state.model_dump(mode="json"), version=version + 1, expires_at=int(expires.timestamp())
         )
         if not saved:
@@ -259,21 +266,23 @@ class WhatsAppService:
     def _file_as(self, new: intake.NewRequest, catalogue: Catalogue, code: str) -> ServiceRequest:
         try:
             request = intake.file_request(
-                new, catalogue=catalogue, store=self.store, clock=self.clock, draw_code=lambda: code
+                new, catalogue=catalogue, requests=self.requests, clock=self.clock, draw_code=lambda: code
             )
         except CodeCollision:
             citizen = new.citizen or ""
-            existing = self.store.get_request(code) if self.store.owns(citizen, code) else None
+            existing = self.requests.get(code) if self.requests.owns(citizen, code) else None
             if existing is not None:
                 return existing  # filed by an earlier attempt at this very message
-            request = intake.file_request(new, catalogue=catalogue, store=self.store, clock=self.clock)
+            request = intake.file_request(new, catalogue=catalogue, requests=self.requests, clock=self.clock)
         metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
         return request
 
     def _status_answer(self, citizen: str, code: str, language: Language) -> TextMessage:
         """The status of the citizen's own request; anyone else's code reads exactly like an unknown one."""
         shown = codes.display(code)
-        found = intake.public_status(code, store=self.store) if self.store.owns(citizen, code) else None
+        found = (
+            intake.public_status(code, requests=self.requests) if self.requests.owns(citizen, code) else None
+        )
         if found is None:
             return TextMessage(m.pick(m.STATUS_NOT_FOUND, language).format(code=shown))
         request, entries = found
@@ -322,7 +331,7 @@ class WhatsAppService:
             failed = TimelineEntry(
                 code=request.code, at=now, type=EntryType.NOTIFICATION_FAILED, public=False, detail=facts
             )
-            self.store.add_entry(failed)
+            self.requests.add_entry(failed)
             return
         ref = identity.message_ref(message_id)
         entry = TimelineEntry(
@@ -332,7 +341,7 @@ class WhatsAppService:
             public=False,
             detail={**facts, "message": ref, "delivery": "accepted"},
         )
-        self.store.record_notification(entry, ref, int((now + NOTIFICATION_POINTER_TTL).timestamp()))
+        self.outbound.record(entry, ref, int((now + NOTIFICATION_POINTER_TTL).timestamp()))
 
     # --- delivery callbacks --------------------------------------------------------------------
 
@@ -343,11 +352,11 @@ class WhatsAppService:
         if rank is None:
             return False
         ref = identity.message_ref(status.id)
-        found = self.store.find_notification(ref)
+        found = self.outbound.find(ref)
         if found is None:
             return False
         code, entry_sk = found
-        moved = self.store.record_delivery(code, entry_sk, status=status.status, rank=rank, at=status.at)
+        moved = self.outbound.record_delivery(code, entry_sk, status=status.status, rank=rank, at=status.at)
         if moved and status.status == "failed":
             error = status.errors[0].code if status.errors and status.errors[0].code is not None else None
             facts = {"channel": "whatsapp", "message": ref, "purpose": "request_accepted"}
@@ -356,5 +365,5 @@ class WhatsAppService:
             failed = TimelineEntry(
                 code=code, at=status.at, type=EntryType.NOTIFICATION_FAILED, public=False, detail=facts
             )
-            self.store.add_entry(failed)
+            self.requests.add_entry(failed)
         return True

@@ -1,0 +1,1 @@
+"""Lambda handlers, one folder per deployed function group (each folder is one code asset)."""

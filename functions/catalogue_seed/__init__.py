@@ -1,0 +1,1 @@
+"""The catalogue_seed function's handlers."""

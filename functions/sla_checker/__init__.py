@@ -1,0 +1,1 @@
+"""The sla_checker function's handlers."""

@@ -1,0 +1,37 @@
+"""Domain errors. Handlers map them to HTTP answers in one place (`civicdesk.core.http`)."""
+
+from __future__ import annotations
+
+
+class CivicDeskError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class RequestNotFound(CivicDeskError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no request with code {code}")
+        self.code = code
+
+
+class InvalidInput(CivicDeskError):
+    """Values that are well-formed but not acceptable (e.g. a category the catalogue does not know).
+
+    `fields` maps each bad field (dotted path) to what is wrong with it.
+    """
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+class ConflictingUpdate(CivicDeskError):
+    """Someone else changed the item first (the `version` guard or a status precondition failed)."""
+
+    def __init__(self, code: str, detail: str = "the request was changed by someone else") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class CodeCollision(CivicDeskError):
+    """A freshly drawn tracking code already exists; the caller draws again."""

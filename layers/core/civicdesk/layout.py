@@ -1,0 +1,177 @@
+"""The pool table's layout: every key, partition, index and item type, spelt here and nowhere else.
+
+One DynamoDB table holds everything (docs/architecture.md, "The table"). This module is the only
+place a key is written out; the repositories build items with it, the stream filter and the IAM
+`LeadingKeys` conditions in `infra/` import it, and the domain events read entries through it.
+It imports nothing but the standard library, so the CDK app can use it without the Lambda layer.
+
+Sort keys of one request partition order as `CONTACT < EVT#<time>#<n> < REQ`: a Query from `EVT#`
+reads the timeline and the request without ever touching the contact item (personal data).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+PK: Final = "pk"
+SK: Final = "sk"
+TTL: Final = "expires_at"
+"""Epoch seconds; DynamoDB's TTL removes the item some time after (never relied on for correctness)."""
+ITEM_TYPE: Final = "item_type"
+VERSION: Final = "version"
+
+
+class ItemType(StrEnum):
+    """The `item_type` attribute of each kind of item (the stream filter matches on it)."""
+
+    REQUEST = "request"
+    ENTRY = "entry"
+    CONTACT = "contact"
+    CITIZEN_REQUEST = "citizen_request"
+    CONVERSATION = "conversation"
+    OUTBOUND = "outbound"
+
+
+# --- a request's partition: the request, its timeline, its contact ---------------------------------
+
+REQUEST_PREFIX: Final = "REQ#"
+REQUEST_SK: Final = "REQ"
+CONTACT_SK: Final = "CONTACT"
+ENTRY_PREFIX: Final = "EVT#"
+
+
+def request_pk(code: str) -> str:
+    return f"{REQUEST_PREFIX}{code}"
+
+
+def entry_sk(at_iso: str, suffix: str) -> str:
+    """`EVT#<iso time>#<suffix>`: time-ordered; the suffix keeps entries of one millisecond apart."""
+    return f"{ENTRY_PREFIX}{at_iso}#{suffix}"
+
+
+# --- people, without their numbers ---------------------------------------------------------------------
+
+CITIZEN_PREFIX: Final = "CIT#"
+CONVERSATION_PREFIX: Final = "CONV#"
+CONVERSATION_SK: Final = "STATE"
+OUTBOUND_PREFIX: Final = "OUT#"
+OUTBOUND_SK: Final = "OUT"
+
+
+def citizen_pk(citizen: str) -> str:
+    """`CIT#<keyed hash of the phone>`: a citizen's requests across channels, never the number itself."""
+    return f"{CITIZEN_PREFIX}{citizen}"
+
+
+def conversation_pk(citizen: str) -> str:
+    """`CONV#<keyed hash>`: the WhatsApp dialogue state (keyed like the citizen index, not by number)."""
+    return f"{CONVERSATION_PREFIX}{citizen}"
+
+
+def outbound_pk(message_ref: str) -> str:
+    """`OUT#<hash of the provider's message id>`: points a delivery callback at its timeline entry."""
+    return f"{OUTBOUND_PREFIX}{message_ref}"
+
+
+# --- the catalogue: one partition, one Query reads it all ----------------------------------------------
+
+CATALOGUE_PK: Final = "CATALOG"
+SETTINGS_SK: Final = "SETTINGS"
+DEPARTMENT_PREFIX: Final = "DEPT#"
+CATEGORY_PREFIX: Final = "CAT#"
+NEIGHBOURHOOD_PREFIX: Final = "NBH#"
+CATEGORY_DEPARTMENT: Final = "department"
+"""The attribute of a category item naming its department (the router reads it directly)."""
+
+
+def category_sk(code: str) -> str:
+    return f"{CATEGORY_PREFIX}{code}"
+
+
+def department_sk(code: str) -> str:
+    return f"{DEPARTMENT_PREFIX}{code}"
+
+
+def neighbourhood_sk(code: str) -> str:
+    return f"{NEIGHBOURHOOD_PREFIX}{code}"
+
+
+# --- Powertools Idempotency records ---------------------------------------------------------------------
+
+
+def idempotency_pk(function: str) -> str:
+    """`IDEMPOTENCY#<function>`: one partition per function that records its idempotent calls."""
+    return f"IDEMPOTENCY#{function}"
+
+
+WHATSAPP_IDEMPOTENCY_PK: Final = idempotency_pk("whatsapp")
+
+
+# --- indexes -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    pk: str
+    sk: str
+
+
+QUEUE: Final = Index("queue", "queue_pk", "queue_sk")
+"""A department's requests in one status, newest first: `<department or ->#<status>`, `<created>#<code>`."""
+DUE: Final = Index("due", "due_pk", "due_sk")
+"""Sparse: present only while a deadline runs (`DUE#07[#stage]`, `<deadline>#<code>`)."""
+CREATED: Final = Index("created", "created_pk", "created_sk")
+"""Listing and date filters: one partition per UTC day (`DAY#2026-11-30`, `<created>#<code>`)."""
+INDEXES: Final = (QUEUE, DUE, CREATED)
+
+NO_DEPARTMENT: Final = "-"
+
+
+def queue_partition(department: str | None, status: str) -> str:
+    return f"{department or NO_DEPARTMENT}#{status}"
+
+
+def created_partition(created_iso: str) -> str:
+    return f"DAY#{created_iso[:10]}"
+
+
+def time_sort_key(moment_iso: str, code: str) -> str:
+    """`<iso>#<code>`: every index sort key; unique, and ordered by time."""
+    return f"{moment_iso}#{code}"
+
+
+UNTIL_END: Final = "#~"
+"""Appended to an ISO bound: `~` sorts after every code symbol, so `<= bound` takes in the whole moment."""
+
+
+# --- the SLA checker's due index ----------------------------------------------------------------------
+
+DUE_SHARDS: Final = 16
+"""Deadline index partitions: spreads a city's due items so one hot key never throttles the checker."""
+
+
+class DueStage(StrEnum):
+    """A request's place in the sparse due index: the next thing the SLA checker must do for it.
+
+    Each stage has its own 16 partitions, so one key-range query per shard reads exactly the items
+    whose moment has come, and each item is read once per stage; the sort key is always the
+    deadline of that stage (`<iso>#<code>`).
+    """
+
+    WARN = "warn"  # first-response clock running, not warned yet (as intake writes it)
+    OVERDUE = "overdue"  # warned; flagged when the first-response deadline passes
+    RESOLUTION = "resolution"  # answered; flagged when the resolution deadline passes
+
+
+def due_shard(code: str) -> int:
+    return zlib.crc32(code.encode()) % DUE_SHARDS
+
+
+def due_partition(shard: int, stage: DueStage) -> str:
+    """`DUE#07` for a fresh request (the key intake writes), `DUE#07#overdue`, `DUE#07#resolution`."""
+    base = f"DUE#{shard:02d}"
+    return base if stage is DueStage.WARN else f"{base}#{stage.value}"

@@ -1,0 +1,176 @@
+"""The municipality profile: everything specific to one municipality, in one validated file.
+
+A deployment serves one profile, chosen at deploy time (`-c profile=bornova`, the functions'
+`PROFILE` variable) and by `make run` (`PROFILE=...`). The profile holds the municipality's names,
+its contact center and phone line, its time zone, its KVKK data controller and retention period,
+its neighbourhoods (with an approximate centre where one is known, and population where one is
+known), its departments and categories (the catalogue seed), the display texts its channels use,
+and the shape of a typical year for sample data. Code never names a municipality; a test runs a
+second, small profile through the whole system to prove it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from civicdesk.catalogue.model import Catalogue, Category, Department, Localized, Neighbourhood
+from civicdesk.catalogue.vocabulary import CHANNELS, KINDS
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Bounds(_Frozen):
+    """A box the municipality lies in (WGS84): a point outside it cannot be one of our problems.
+
+    Generous on purpose (a few kilometres beyond the district): it refuses a point in another city,
+    never a street at the district's edge. Real mahalle polygons, where supplied, are finer.
+    """
+
+    south: float = Field(ge=-90, le=90)
+    west: float = Field(ge=-180, le=180)
+    north: float = Field(ge=-90, le=90)
+    east: float = Field(ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.south >= self.north or self.west >= self.east:
+            raise ValueError("bounds must have south < north and west < east")
+        return self
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
+class Kvkk(_Frozen):
+    """The data controller under KVKK (Law 6698) and how long citizens' personal data is kept."""
+
+    controller: Localized
+    retention: Localized = Field(description="the retention period as citizens read it, e.g. `2 yıl`")
+    contact: str = Field(description="where a citizen applies under article 11 (an address or e-mail)")
+
+
+class ChannelTexts(_Frozen):
+    """Display texts the channels show with the municipality's own words."""
+
+    welcome: Localized = Field(description="the first line of the WhatsApp greeting and the web header")
+
+
+class SampleYear(_Frozen):
+    """The shape of a typical year (relative weights), for `make run` and `make seed-year`."""
+
+    requests_per_year: int = Field(gt=0)
+    channels: dict[str, float]
+    categories: dict[str, float]
+    neighbourhoods: dict[str, float] = Field(
+        default_factory=dict, description="the busiest; the rest share the remaining weight evenly"
+    )
+    other_neighbourhoods: float = Field(default=1.0, ge=0, description="the weight of each unnamed one")
+
+
+class Profile(_Frozen):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Localized = Field(description="the municipality, e.g. `Bornova Belediyesi`")
+    district: str
+    province: str
+    contact_center: Localized = Field(description="the contact center's short name, e.g. `Beyaz Masa`")
+    phone_line: str = Field(description="the phone line citizens call, e.g. `Alo 153`")
+    time_zone: str = "Europe/Istanbul"
+    kvkk: Kvkk
+    texts: ChannelTexts
+    bounds: Bounds
+    locate_radius_m: float = Field(
+        default=1500, gt=0, description="a pin this close to a known neighbourhood centre is taken as in it"
+    )
+    boundaries: str | None = Field(
+        default=None, description="a GeoJSON file of real mahalle polygons next to this profile, if supplied"
+    )
+    default_first_response_hours: float = Field(default=48, gt=0)
+    departments: tuple[Department, ...]
+    categories: tuple[Category, ...]
+    neighbourhoods: tuple[Neighbourhood, ...]
+    sample: SampleYear | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        departments = {d.code for d in self.departments}
+        problems = [
+            f"category {c.code}: unknown department {c.department}"
+            for c in self.categories
+            if c.department not in departments
+        ]
+        for kind, codes in (
+            ("department", [d.code for d in self.departments]),
+            ("category", [c.code for c in self.categories]),
+            ("neighbourhood", [n.code for n in self.neighbourhoods]),
+        ):
+            duplicates = sorted({c for c in codes if codes.count(c) > 1})
+            problems += [f"duplicate {kind} {c}" for c in duplicates]
+        for n in self.neighbourhoods:
+            if n.lat is not None and n.lon is not None and not self.bounds.contains(n.lat, n.lon):
+                problems.append(f"neighbourhood {n.code}: centre outside the bounds")
+        if self.sample:
+            known = {
+                "channel": {c.code for c in CHANNELS},
+                "category": {c.code for c in self.categories},
+                "neighbourhood": {n.code for n in self.neighbourhoods},
+            }
+            for kind, weights in (
+                ("channel", self.sample.channels),
+                ("category", self.sample.categories),
+                ("neighbourhood", self.sample.neighbourhoods),
+            ):
+                problems += [f"sample: unknown {kind} {c}" for c in weights if c not in known[kind]]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue this profile seeds (the file's category order is the forms' order)."""
+        categories = tuple(
+            c if c.position else c.model_copy(update={"position": i}) for i, c in enumerate(self.categories)
+        )
+        return Catalogue(
+            default_first_response_hours=self.default_first_response_hours,
+            departments=self.departments,
+            categories=categories,
+            neighbourhoods=tuple(sorted(self.neighbourhoods, key=lambda n: n.name)),
+            kinds=KINDS,
+            channels=CHANNELS,
+        )
+
+
+def available() -> list[str]:
+    """The profiles shipped in the package."""
+    folder = resources.files("civicdesk.profile").joinpath("data")
+    return sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+@cache
+def load(code: str) -> Profile:
+    """A shipped profile by its code; a clear error naming the ones that exist."""
+    if code not in available():
+        raise LookupError(f"no municipality profile {code!r}; shipped: {', '.join(available())}")
+    text = resources.files("civicdesk.profile").joinpath(f"data/{code}.json").read_text(encoding="utf-8")
+    return Profile.model_validate(json.loads(text))
+
+
+def read_file(name: str) -> str:
+    """Another file shipped next to the profiles (e.g. its mahalle polygons)."""
+    return resources.files("civicdesk.profile").joinpath(f"data/{name}").read_text(encoding="utf-8")

@@ -1,0 +1,118 @@
+"""The SLA's persistence: the sparse due index, the stuck-request sweep, the first-response clock.
+
+Every change goes through `RequestRepository.change` (one guarded write with its timeline entry);
+what this adds is the due index's keys and the stage conditions that make two overlapping checker
+runs, or a checker run and a staff action, act once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from civicdesk import layout
+from civicdesk.core.clock import iso
+from civicdesk.core.dynamo import PageStart, serialize
+from civicdesk.core.errors import ConflictingUpdate
+from civicdesk.layout import DueStage
+from civicdesk.requests.models import ServiceRequest, Status, TimelineEntry
+from civicdesk.requests.repository import Page, RequestRepository
+
+DUE_KEYS = (layout.DUE.pk, layout.DUE.sk)
+
+
+def _stage_of(request: ServiceRequest, stage: DueStage) -> dict[str, str]:
+    """The condition that the request still sits in `stage` of the due index."""
+    return {layout.DUE.pk: layout.due_partition(layout.due_shard(request.code), stage)}
+
+
+class DueIndex:
+    def __init__(self, requests: RequestRepository) -> None:
+        self.requests = requests
+
+    def due_page(
+        self, shard: int, stage: DueStage, *, until: datetime, limit: int, start: PageStart = None
+    ) -> Page:
+        """One page of a due partition: requests whose deadline key is at or before `until`."""
+        return self.requests.page(
+            layout.DUE,
+            limit,
+            start,
+            KeyConditionExpression="due_pk = :pk AND due_sk <= :until",
+            ExpressionAttributeValues=serialize(
+                {":pk": layout.due_partition(shard, stage), ":until": iso(until) + layout.UNTIL_END}
+            ),
+        )
+
+    def received_page(self, *, created_before: datetime, limit: int, start: PageStart = None) -> Page:
+        """One page of requests still `received` (never routed), created before `created_before`."""
+        return self.requests.page(
+            layout.QUEUE,
+            limit,
+            start,
+            KeyConditionExpression="queue_pk = :pk AND queue_sk < :before",
+            ExpressionAttributeValues=serialize(
+                {":pk": layout.queue_partition(None, Status.RECEIVED), ":before": iso(created_before)}
+            ),
+        )
+
+    def warn_due_soon(self, request: ServiceRequest, entry: TimelineEntry) -> bool:
+        """WARN -> OVERDUE stage (same deadline key) with the `due_soon` entry; False if beaten to it."""
+        overdue = layout.due_partition(layout.due_shard(request.code), DueStage.OVERDUE)
+        return self.requests.change(
+            request,
+            entry,
+            set_={layout.DUE.pk: overdue, "due_soon_at": iso(entry.at)},
+            require=_stage_of(request, DueStage.WARN),
+        )
+
+    def flag_overdue(self, request: ServiceRequest, entry: TimelineEntry, stage: DueStage) -> bool:
+        """Mark the deadline of `stage` as missed and take the request out of the due index."""
+        mark = "resolution_overdue_at" if stage is DueStage.RESOLUTION else "overdue_at"
+        return self.requests.change(
+            request, entry, set_={mark: iso(entry.at)}, remove=DUE_KEYS, require=_stage_of(request, stage)
+        )
+
+    def leave(self, request: ServiceRequest, stage: DueStage, at: datetime) -> bool:
+        """Housekeeping for a request whose clock another writer stopped without clearing the keys."""
+        return self.requests.change(request, None, at=at, remove=DUE_KEYS, require=_stage_of(request, stage))
+
+    def rekey(self, request: ServiceRequest, stage: DueStage, due: datetime, at: datetime) -> bool:
+        """Housekeeping for a deadline changed without its index key: the key follows the deadline."""
+        return self.requests.change(
+            request,
+            None,
+            at=at,
+            set_={layout.DUE.sk: layout.time_sort_key(iso(due), request.code)},
+            require=_stage_of(request, stage),
+        )
+
+    def record_first_response(
+        self,
+        request: ServiceRequest,
+        entry: TimelineEntry,
+        *,
+        met: bool,
+        status: Status,
+        resolution_due_at: datetime | None,
+    ) -> None:
+        """The staff action's entry, its status and the stopped clock in one conditional transaction.
+
+        The request leaves the first-response stages of the due index; with `resolution_due_at` it
+        moves to the RESOLUTION stage instead. Raises ConflictingUpdate when the request changed
+        since it was read, or its first response was already recorded.
+        """
+        set_: dict[str, Any] = {
+            "first_response_at": iso(entry.at),
+            "first_response_met": met,
+            "status": status.value,
+            layout.QUEUE.pk: layout.queue_partition(request.department, status),
+        }
+        remove: tuple[str, ...] = ()
+        if resolution_due_at is not None:
+            set_[layout.DUE.pk] = layout.due_partition(layout.due_shard(request.code), DueStage.RESOLUTION)
+            set_[layout.DUE.sk] = layout.time_sort_key(iso(resolution_due_at), request.code)
+        else:
+            remove = DUE_KEYS
+        if not self.requests.change(request, entry, set_=set_, remove=remove, absent=("first_response_at",)):
+            raise ConflictingUpdate(request.code, "changed meanwhile, or its first response is recorded")
