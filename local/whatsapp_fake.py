@@ -38,7 +38,6 @@ LOCAL_CREDENTIALS = {
     "app_secret": "local-app-secret-not-for-production",
     "verify_token": "local-verify-token-not-for-production",
     "access_token": "local-access-token-not-for-production",
-    "citizen_key": "local-citizen-key-not-for-production-0123456789",
 }
 
 

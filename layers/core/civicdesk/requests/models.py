@@ -110,6 +110,7 @@ class Contact(_Frozen):
     phone: str | None = None
     email: str | None = None
     whatsapp_id: str | None = None
+    notify: bool = Field(default=True, description="False: the citizen declined to be told by SMS or e-mail")
 
     def is_empty(self) -> bool:
         return not any((self.name, self.phone, self.email, self.whatsapp_id))

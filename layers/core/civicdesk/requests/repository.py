@@ -17,7 +17,7 @@ from typing import Any
 
 from civicdesk import layout
 from civicdesk.core.clock import iso, parse_iso
-from civicdesk.core.dynamo import Item, PageStart, Table, serialize
+from civicdesk.core.dynamo import Item, PageStart, Table, Write, serialize
 from civicdesk.core.errors import CodeCollision
 from civicdesk.requests.models import (
     OPEN_STATUSES,
@@ -304,7 +304,7 @@ class RequestRepository:
         remove: Iterable[str] = (),
         require: Mapping[str, Any] | None = None,
         absent: Iterable[str] = (),
-        also: Sequence[Mapping[str, Any]] = (),
+        also: Sequence[Write] = (),
     ) -> bool:
         """One guarded write: the request update (+ its timeline entry, in one transaction).
 
@@ -347,7 +347,7 @@ class RequestRepository:
         items: list[dict[str, Any]] = [{"Update": update}]
         if entry is not None:
             items.append({"Put": self.table.put_params(entry_item(entry))})
-        items.extend(dict(i) for i in also)
+        items.extend(self.table.transaction_item(w) for w in also)
         return self.table.transact(items)
 
     def update(
@@ -360,7 +360,7 @@ class RequestRepository:
         remove: Iterable[str] = (),
         require: Mapping[str, Any] | None = None,
         absent: Iterable[str] = (),
-        also: Sequence[Mapping[str, Any]] = (),
+        also: Sequence[Write] = (),
     ) -> bool:
         """`change` from one state to another: the writer says what the request becomes, and the
         attributes and index keys that differ are written (`set_`/`remove` add what state does not

@@ -115,6 +115,14 @@ class DueIndex:
             raise ConflictingUpdate(request.code, "changed meanwhile, or its first response is recorded")
 
 
+def warn_stage_keys(code: str, due_at: datetime) -> dict[str, str]:
+    """The due index's first stage, for a first-response clock that starts (again) now."""
+    return {
+        layout.DUE.pk: layout.due_partition(layout.due_shard(code), DueStage.WARN),
+        layout.DUE.sk: layout.time_sort_key(iso(due_at), code),
+    }
+
+
 def clock_keys(code: str, resolution_due_at: datetime | None) -> tuple[dict[str, str], tuple[str, ...]]:
     """The due index after a first response: the resolution stage if a resolution clock runs, else out."""
     if resolution_due_at is None:

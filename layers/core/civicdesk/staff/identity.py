@@ -59,7 +59,7 @@ def from_claims(claims: Mapping[str, Any]) -> Staff:
     departments = str(claims.get(DEPARTMENTS_CLAIM) or "")
     return Staff(
         user_id=str(claims.get("sub") or ""),
-        username=str(claims.get("cognito:username") or claims.get("username") or claims.get("email") or ""),
+        username=str(claims.get("email") or claims.get("cognito:username") or claims.get("username") or ""),
         roles=frozenset(Role(g) for g in _groups(claims.get(GROUPS_CLAIM)) if g in known),
         departments=frozenset(d.strip() for d in departments.split(",") if d.strip()),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from civicdesk.core import errors
 from civicdesk.core.errors import CivicDeskError
 from civicdesk.requests.models import Channel
 from civicdesk.staff.identity import Role, Staff
@@ -53,12 +54,13 @@ POLICY: dict[Role, dict[Action, Scope]] = {
         Action.CHANGE_STATUS: OWN, Action.ASK_TRANSFER: OWN, Action.READ_TEMPLATES: ALL,
     },
     Role.SUPERVISOR: {
-        Action.FILE: ALL, Action.LOOKUP_CALLER: ALL, Action.LIST: ALL, Action.READ: ALL, Action.READ_CONTACT: ALL,
-        Action.REPLY: ALL, Action.NOTE: ALL, Action.CHANGE_STATUS: ALL, Action.TRANSFER: ALL, Action.CLASSIFY: ALL,
-        Action.READ_TEMPLATES: ALL, Action.REPORTS: ALL,
+        Action.FILE: ALL, Action.LOOKUP_CALLER: ALL, Action.LIST: ALL, Action.READ: ALL,
+        Action.READ_CONTACT: ALL, Action.REPLY: ALL, Action.NOTE: ALL, Action.CHANGE_STATUS: ALL,
+        Action.TRANSFER: ALL, Action.CLASSIFY: ALL, Action.READ_TEMPLATES: ALL, Action.REPORTS: ALL,
     },
     Role.ADMIN: {
-        Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL, Action.REPORTS: ALL,
+        Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL,
+        Action.REPORTS: ALL,
     },
     Role.ANALYST: {Action.REPORTS: ALL},
 }  # fmt: skip
@@ -74,11 +76,11 @@ STAFF_CHANNELS: dict[Role, frozenset[Channel]] = {
 """The channels each filing role files on (a field team files from the street, the desk the rest)."""
 
 
-class Forbidden(CivicDeskError):
+class Forbidden(errors.Forbidden):
     """The role may not do this (403)."""
 
     def __init__(self, action: Action, detail: str = "") -> None:
-        super().__init__(detail or f"your role may not {action.value.replace('_', ' ')}")
+        super().__init__(detail or f"Your role may not {action.value.replace('_', ' ')}.")
         self.action = action
 
 

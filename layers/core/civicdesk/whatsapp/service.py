@@ -37,6 +37,7 @@ from civicdesk.core.observability import logger, metrics
 from civicdesk.profile.geo import Boundaries
 from civicdesk.profile.model import Profile
 from civicdesk.requests import codes, intake
+from civicdesk.requests.citizens import e164
 from civicdesk.requests.codes import new_code
 from civicdesk.requests.models import Contact, EntryType, Language, ServiceRequest, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
@@ -92,6 +93,7 @@ class WhatsAppService:
     table: Table
     catalogue: Callable[[], Catalogue]
     credentials: Callable[[], Credentials]
+    citizen_key: Callable[[], str]
     client: CloudApiClient
     media: MediaStore
     persistence: BasePersistenceLayer
@@ -148,8 +150,7 @@ class WhatsAppService:
     def _handle_message(self, envelope: dict[str, Any]) -> dict[str, Any]:
         given = Envelope.model_validate(envelope)
         message = Message.model_validate(given.message)
-        credentials = self.credentials()
-        citizen = identity.citizen_key(credentials.citizen_key, message.from_)
+        citizen = identity.citizen_key(self.citizen_key(), message.from_)
         now = self.clock()
         conversation, version = self._load(citizen, now)
         inbound = self._inbound(message, now)
@@ -251,7 +252,7 @@ class WhatsAppService:
     # --- filing and status ---------------------------------------------------------------------
 
     def _file(self, filing: dialogue.Filing, citizen: str, wa_id: str, name: str | None) -> ServiceRequest:
-        contact = Contact(name=name or None, phone=identity.e164(wa_id), whatsapp_id=wa_id)
+        contact = Contact(name=name or None, phone=e164(wa_id), whatsapp_id=wa_id)
         new = filing.request.model_copy(update={"contact": contact, "citizen": citizen})
         catalogue = self.catalogue()
         if new.photos:
