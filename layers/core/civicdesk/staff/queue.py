@@ -199,9 +199,16 @@ class QueueReader:
         values: dict[str, Any] = {":pk": partition.pk}
         if partition.lower or partition.upper:
             names["#sk"] = partition.index.sk
-            values[":lower"] = partition.lower or ""
-            values[":upper"] = partition.upper or "~"
-            condition += " AND #sk BETWEEN :lower AND :upper"
+            if partition.lower:
+                values[":lower"] = partition.lower
+            if partition.upper:
+                values[":upper"] = partition.upper
+            bounds = {
+                (True, True): "BETWEEN :lower AND :upper",
+                (True, False): ">= :lower",
+                (False, True): "<= :upper",
+            }
+            condition += f" AND #sk {bounds[bool(partition.lower), bool(partition.upper)]}"
         expression, filter_names, filter_values = _filter(filters, partition)
         params: dict[str, Any] = {
             "KeyConditionExpression": condition,
