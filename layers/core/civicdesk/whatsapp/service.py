@@ -45,7 +45,7 @@ from civicdesk.whatsapp import dialogue, identity
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.config import Credentials
-from civicdesk.whatsapp.dialogue import Conversation, Inbound, Kind, Step
+from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
 from civicdesk.whatsapp.media import MediaRejected, MediaStore
 from civicdesk.whatsapp.messages import OutboundMessage, TextMessage
 from civicdesk.whatsapp.payloads import Delivery, Message, Status
@@ -211,7 +211,7 @@ class WhatsAppService:
         return conversation, version
 
     def _save(self, citizen: str, state: Conversation, version: int, now: datetime) -> None:
-        idle = state.step in (Step.IDLE, Step.NEW) and state.draft == dialogue.Draft()
+        idle = state.step in (Step.IDLE, Step.NEW) and state.draft == Draft()
         expires = now + (CONVERSATION_TTL if idle else DRAFT_ITEM_TTL)
         saved = self.conversations.put(
             citizen, state.model_dump(mode="json"), version=version + 1, expires_at=int(expires.timestamp())
