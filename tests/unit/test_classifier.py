@@ -210,7 +210,7 @@ def test_a_neighbourhood_named_by_an_everyday_word_keeps_the_word_as_evidence(
     assert (tree.neighbourhood, tree.category) == (None, "parks_trees")
 
 
-def test_the_neighbourhood_of_another_profile_is_read_by_the_same_rules(classifier: KeywordClassifier) -> None:
+def test_another_profiles_neighbourhoods_are_read_by_the_same_rules(classifier: KeywordClassifier) -> None:
     # Given the example profile, whose neighbourhoods are everyday words (castle, mosque, new, ...)
     other = profiles.load("ornek").catalogue()
     # Then a marked name is found, and the same word alone is only a word
