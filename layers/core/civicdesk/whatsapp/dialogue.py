@@ -19,7 +19,7 @@ At any step `iptal` cancels, `durum <code>` / `status <code>` asks about a reque
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from civicdesk.catalogue.model import Catalogue, Localized
@@ -96,15 +96,7 @@ def step(conversation: Conversation | None, inbound: Inbound, ctx: Context) -> O
 
 
 def _prefixed(outcome: Outcome, first: list[OutboundMessage]) -> Outcome:
-    if not first:
-        return outcome
-    return Outcome(
-        conversation=outcome.conversation,
-        replies=(*first, *outcome.replies),
-        filing=outcome.filing,
-        status_of=outcome.status_of,
-        status_unreadable=outcome.status_unreadable,
-    )
+    return replace(outcome, replies=(*first, *outcome.replies)) if first else outcome
 
 
 def _first_contact(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
