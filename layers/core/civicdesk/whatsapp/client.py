@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from civicdesk.core.clock import Clock, utc_now
 from civicdesk.requests.models import Language
 from civicdesk.whatsapp.messages import OutboundMessage, clip, payload, plain_text
-from civicdesk.whatsapp.payloads import MediaInfo, SendResult
+from civicdesk.whatsapp.payloads import GRAPH_ID, MediaInfo, SendResult
 
 SERVICE_WINDOW = timedelta(hours=24)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -47,8 +47,6 @@ MAX_MEDIA_BYTES = 5 * 1024 * 1024 + 1024  # WhatsApp images are at most 5 MB
 TEMPLATE_PARAMETER_LIMIT = 1024
 MEDIA_DOMAINS = ("fbsbx.com", "fbcdn.net")
 """Meta's media hosts (and their subdomains, such as `lookaside.fbsbx.com`), reached over HTTPS only."""
-GRAPH_ID = re.compile(r"^[0-9]{1,32}$")
-"""Media ids and phone number ids as the Graph API issues them."""
 
 
 class CloudApiError(RuntimeError):
@@ -199,7 +197,7 @@ class CloudApiClient:
 
 def _graph_id(value: str, what: str) -> None:
     """Refuse, before any call, an id that would change the path it is put into (`../`, `?`, `#`)."""
-    if not GRAPH_ID.fullmatch(value):
+    if not re.fullmatch(GRAPH_ID, value):
         raise CloudApiError(f"{what} is not a Graph id")
 
 

@@ -19,6 +19,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+GRAPH_ID = r"^[0-9]{1,32}$"
+"""A Graph API object id (a media id, a phone number id): digits, safe to put into a URL path."""
 WaId = Annotated[str, StringConstraints(pattern=r"^\d{5,20}$")]
 """A WhatsApp user id: the phone number in digits, with the country code, without `+`."""
 MessageId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -53,6 +55,7 @@ class LocationPin(_Model):
 
 
 class Image(_Model):
+    # loose here, checked as a Graph id by the client: a bad one is a photo that failed, not a lost message
     id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     caption: ShortText | None = None
     mime_type: Label | None = None
@@ -117,7 +120,7 @@ class Status(_Model):
 
 class Metadata(_Model):
     display_phone_number: Label = ""
-    phone_number_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    phone_number_id: Annotated[str, StringConstraints(pattern=GRAPH_ID)]
 
 
 class Value(_Model):
