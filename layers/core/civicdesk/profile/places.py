@@ -153,11 +153,8 @@ class Gazetteer:
                 found.append(seen)
         if not found:
             return None
-        found.sort(key=lambda s: (s.typos, -len(s.name.joined)))
-        if len(found) > 1 and (found[0].typos, len(found[0].name.joined)) == (
-            found[1].typos,
-            len(found[1].name.joined),
-        ):
+        found.sort(key=_rank)
+        if len(found) > 1 and _rank(found[0]) == _rank(found[1]):
             return None  # `evka 5` is as far from Evka 3 as from Evka 4
         return found[0]
 
@@ -180,15 +177,18 @@ def _name(place: Neighbourhood) -> _Name | None:
     return _Name(place.code, "".join(words), len(words), everyday or short)
 
 
+def _rank(seen: _Seen) -> tuple[int, int]:
+    return seen.typos, -len(seen.name.joined)
+
+
 def _strength(seen: _Seen, *, marked: bool, asked: bool) -> int | None:
-    """2 for a marked name, 1 for one that counts alone, 0 for one that counts as an answer; else None."""
+    """2 for a marked name, 1 for one that counts alone, 0 for one that counts as an answer; else None.
+    (`_fit` already kept the typos within what a marked name may have.)"""
     if marked:
-        return 2 if seen.typos <= seen.name.typos_allowed(bare=False) else None
+        return 2
     if not seen.name.everyday and not seen.apart and seen.typos <= seen.name.typos_allowed(bare=True):
         return 1
-    if asked and seen.typos <= seen.name.typos_allowed(bare=False):
-        return 0
-    return None
+    return 0 if asked else None
 
 
 def _fit(tokens: Sequence[str], start: int, name: _Name) -> _Seen | None:
