@@ -46,6 +46,7 @@ const state = {
   accepted: null, // the 201 answer being shown
   tracked: null, // the last request looked up
   view: null,
+  submission: null, // {body, key}: the Idempotency-Key of the form as last sent
 };
 
 const descriptionLimits = { min: 10, max: 4000 };
@@ -388,12 +389,13 @@ async function submitRequest(event) {
   }
   showErrors([]);
   setSending(true);
+  const body = JSON.stringify(requestBody());
   let response;
   try {
     response = await callApi("/requests", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(requestBody()),
+      headers: { "Content-Type": "application/json", "Idempotency-Key": submissionKey(body) },
+      body,
     });
   } catch {
     setSending(false);
@@ -403,6 +405,7 @@ async function submitRequest(event) {
   const data = await readJson(response);
   setSending(false);
   if (response.status === 201 && data?.code) {
+    state.submission = null;
     showSuccess(data);
   } else if (response.status === 422) {
     showErrors(serverErrors(data));
@@ -411,6 +414,13 @@ async function submitRequest(event) {
   } else {
     showFormAlert("errors.server");
   }
+}
+
+// One key per submission: sending the same form again after a lost answer reuses it, so the API
+// answers with the code it already gave instead of filing twice; a changed form is a new submission.
+function submissionKey(body) {
+  if (state.submission?.body !== body) state.submission = { body, key: crypto.randomUUID() };
+  return state.submission.key;
 }
 
 function setSending(sending) {

@@ -18,10 +18,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import runtime
+from civicdesk import layout, runtime
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import RequestNotFound
-from civicdesk.core.http import ErrorBody, register_error_handlers, too_large
+from civicdesk.core.http import ErrorBody, IdempotencyKey, register_error_handlers, too_large
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.requests import citizens, codes, intake
@@ -73,6 +73,7 @@ def create_request(
     body: Annotated[public_api.NewRequestIn, Body()],
     requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[public_api.RequestAccepted]:
     new = intake.NewRequest(
         description=body.description,
@@ -85,7 +86,12 @@ def create_request(
         language=body.language,
         citizen=citizens.link(body.contact.phone if body.contact else None, runtime.citizen_key),
     )
-    request = intake.file_request(new, catalogue=catalogue, requests=requests)
+    request = runtime.filing_once(layout.INTAKE_IDEMPOTENCY_PK).file(
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: intake.file_request(new, catalogue=catalogue, requests=requests),
+        requests=requests,
+    )
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
     return Response(

@@ -21,9 +21,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from civicdesk import runtime
+from civicdesk import layout, runtime
 from civicdesk.core.errors import Forbidden, InvalidInput, RequestNotFound
-from civicdesk.core.http import ErrorBody, etag, register_error_handlers, too_large, version_from
+from civicdesk.core.http import (
+    ErrorBody,
+    IdempotencyKey,
+    etag,
+    register_error_handlers,
+    too_large,
+    version_from,
+)
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.requests.contracts import ContactIn
@@ -141,12 +148,20 @@ def get_me() -> Response[c.MeOut]:
             "description": "Filed: read out the code",
             "content": {"application/json": {"model": c.Created}},
         },
-        **_errors(HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+        **_errors(HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     },
 )
-def file_request(body: Annotated[c.StaffNewRequestIn, Body()]) -> Response[c.Created]:
+def file_request(
+    body: Annotated[c.StaffNewRequestIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[c.Created]:
     member = staff()
-    request = service().file(member, body.to_domain())
+    request = runtime.filing_once(layout.STAFF_IDEMPOTENCY_PK).file(
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: service().file(member, body.to_domain()),
+        requests=runtime.requests(),
+        scope=member.user_id,  # one member's key never answers for another's
+    )
     logger.info("request filed by staff", extra={"code": request.code, "channel": request.channel.value})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
     return _ok(c.created(request), HTTPStatus.CREATED, request.version)

@@ -52,3 +52,11 @@ class PreconditionFailed(CivicDeskError):
 
 class Forbidden(CivicDeskError):
     """The acting staff member's role may not do this (403)."""
+
+
+class KeyReused(CivicDeskError):
+    """An `Idempotency-Key` sent again with a different body: a client bug, refused (422)."""
+
+
+class StillFiling(CivicDeskError):
+    """The first request with this `Idempotency-Key` is still being handled: try again shortly (409)."""

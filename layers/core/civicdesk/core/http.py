@@ -9,21 +9,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, Field
 
 from civicdesk.core.errors import (
     ConflictingUpdate,
     Forbidden,
     InvalidInput,
+    KeyReused,
     PreconditionFailed,
     PreconditionRequired,
     RequestNotFound,
+    StillFiling,
 )
 
 _LOCATIONS = ("body", "path", "query", "header")
@@ -123,6 +126,28 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         response.headers["ETag"] = etag(error.current_version)
         return response
 
+    @app.exception_handler(KeyReused)
+    def _key_reused(error: KeyReused) -> Response:
+        field = FieldError(
+            field=IDEMPOTENCY_HEADER,
+            message="This key was sent before with a different body; use a new key for a new request.",
+            type="idempotency_key_reused",
+        )
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "The Idempotency-Key was reused.",
+            [field],
+        )
+
+    @app.exception_handler(StillFiling)
+    def _still_filing(error: StillFiling) -> Response:
+        return error_response(
+            HTTPStatus.CONFLICT,
+            "in_progress",
+            "The first request with this Idempotency-Key is still being handled; try again in a moment.",
+        )
+
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
         return error_response(HTTPStatus.NOT_FOUND, "no_route", "No such path.")
@@ -150,3 +175,19 @@ def too_large(limit: int) -> dict[str, Any]:
         "body": json.dumps(body.model_dump()),
         "isBase64Encoded": False,
     }
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$",  # a UUID, a ULID, any client's random token
+        description="Optional: one fresh random key (a UUID) per submission. Sent again with the same "
+        "body within 24 hours, the request is not filed twice: the answer names the request the first "
+        "attempt filed. The same key with a different body is refused (422, `idempotency_key_reused`); "
+        "while the first attempt is still running the answer is 409 (`in_progress`).",
+        examples=["5f0c2a1e-8d4b-4c7e-9a51-2f3d6b7c8e90"],
+    ),
+]
+"""The `Idempotency-Key` header of a route that files a request (`civicdesk.requests.idempotency`)."""
