@@ -91,6 +91,7 @@ def create_request(
         body.model_dump(mode="json"),
         lambda: intake.file_request(new, catalogue=catalogue, requests=requests),
         requests=requests,
+        context=app.lambda_context,
     )
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)

@@ -161,6 +161,7 @@ def file_request(
         lambda: service().file(member, body.to_domain()),
         requests=runtime.requests(),
         scope=member.user_id,  # one member's key never answers for another's
+        context=app.lambda_context,
     )
     logger.info("request filed by staff", extra={"code": request.code, "channel": request.channel.value})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)

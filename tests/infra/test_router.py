@@ -145,7 +145,9 @@ def test_the_redrive_function_reads_the_timeline_index_and_publishes_to_the_bus(
     # Then it queries the timeline index and nothing else of the table (no Scan, no item read, no write)
     dynamodb = [st for st in statements if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))]
     assert [as_list(st["Action"]) for st in dynamodb] == [["dynamodb:Query"]]
-    assert dynamodb[0]["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/timeline"]]}
+    assert dynamodb[0]["Resource"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/timeline"]]
+    }
     # And it may put events on the Civic Desk bus, and its name is a stack output for `make redrive`
     [put] = [st for st in statements if "events:PutEvents" in as_list(st["Action"])]
     bus_id, _ = dev_synth.only("AWS::Events::EventBus")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from civicdesk.staff.identity import Role
 from civicdesk import layout
+from civicdesk.staff.identity import Role
 from infra import names
 from infra.capabilities.staff import STAFF_ROUTES
 from tests.infra.synth import Synth, as_list

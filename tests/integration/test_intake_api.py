@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -104,8 +105,13 @@ def test_the_citizen_follows_the_request_by_its_code(call: Call) -> None:
     assert answer.headers["Cache-Control"] == "no-store"
 
 
+def assert_no_personal_data(text: str) -> None:
+    for secret in PII:
+        assert secret not in text, f"{secret!r} was logged"
+
+
 def test_the_public_view_never_shows_personal_data_nor_internal_notes(
-    call: Call, table_name: str, capsys: pytest.CaptureFixture[str]
+    call: Call, table_name: str, logged: io.StringIO
 ) -> None:
     # Given a request with the citizen's contact details and an internal staff note
     accepted = call("POST", "/requests", valid_request()).body
@@ -127,10 +133,29 @@ def test_the_public_view_never_shows_personal_data_nor_internal_notes(
     for secret in (*PII, "sinirliydi"):
         assert secret not in text
     assert [e["type"] for e in answer.body["timeline"]] == ["received"]
-    # And none of it was logged while filing or reading
-    logged = capsys.readouterr()
-    for secret in PII:
-        assert secret not in logged.out + logged.err
+    # And the handler logged its work, but none of the citizen's data, while filing or reading
+    assert '"message":"request filed"' in logged.getvalue()
+    assert_no_personal_data(logged.getvalue())
+
+
+def test_the_log_check_catches_a_handler_that_logs_a_phone_number(
+    call: Call, logged: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given filing code that (wrongly) logs the caller's number
+    from civicdesk.core.observability import logger
+    from civicdesk.requests import intake
+
+    original = intake.file_request
+
+    def leaky(new: Any, **kwargs: Any) -> Any:
+        logger.info("filing", extra={"phone": new.contact.phone if new.contact else None})
+        return original(new, **kwargs)
+
+    monkeypatch.setattr(intake, "file_request", leaky)
+    # When a request is filed / Then the check above would fail on it
+    assert call("POST", "/requests", valid_request()).status == 201
+    with pytest.raises(AssertionError, match="5321112233"):
+        assert_no_personal_data(logged.getvalue())
 
 
 def test_unknown_code_is_404_with_a_json_reason(call: Call) -> None:

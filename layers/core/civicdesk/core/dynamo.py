@@ -183,10 +183,11 @@ class Table(AwsGateway):
     def transact(self, items: Sequence[dict[str, Any]], token: str | None = None) -> bool:
         """One TransactWriteItems; False when a condition failed (nothing was written).
 
-        Always with a `ClientRequestToken` (a fresh one unless given): botocore resends the same call
-        when a response is lost, and DynamoDB answers a token it has seen (for 10 minutes) with the
-        first outcome instead of running the transaction again. Without it the resent create would
-        fail its own `attribute_not_exists` and be filed again under a new code nobody holds.
+        Always with a `ClientRequestToken` (a fresh one unless given): when a response is lost, botocore
+        resends the same call and DynamoDB answers a token it has seen (for 10 minutes) with the first
+        outcome, so a resent create does not fail its own `attribute_not_exists` and file again under a
+        new code. botocore would add one too (the parameter is an idempotency token in its model); it
+        is written here so the guarantee does not rest on that.
         """
         params: dict[str, Any] = {
             "TransactItems": list(items),

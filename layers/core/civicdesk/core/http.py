@@ -129,7 +129,7 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(KeyReused)
     def _key_reused(error: KeyReused) -> Response:
         field = FieldError(
-            field=IDEMPOTENCY_HEADER,
+            field=IDEMPOTENCY_HEADER.lower(),  # as a malformed header is named by validation
             message="This key was sent before with a different body; use a new key for a new request.",
             type="idempotency_key_reused",
         )

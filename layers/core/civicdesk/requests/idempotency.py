@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civicdesk.core.errors import KeyReused, RequestNotFound, StillFiling
 from civicdesk.requests.models import ServiceRequest
@@ -67,10 +68,17 @@ class FilingOnce:
         *,
         requests: RequestRepository,
         scope: str = "",
+        context: LambdaContext | None = None,
     ) -> ServiceRequest:
-        """`filing()` once per key within `scope` (e.g. a staff member); without a key, every time."""
+        """`filing()` once per key within `scope` (e.g. a staff member); without a key, every time.
+
+        With the invocation's `context`, a filing cut short by the function's timeout leaves its key
+        free when the invocation ends, not blocked (409) for the whole window.
+        """
         if key is None:
             return filing()
+        if callable(getattr(context, "get_remaining_time_in_millis", None)):  # test stand-ins may lack it
+            self.config.register_lambda_context(context)  # type: ignore[arg-type]
         filed: list[ServiceRequest] = []
         try:
             answer = self._once(call={"key": [scope, key], "body": body}, filing=filing, filed=filed)
