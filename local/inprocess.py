@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from moto import mock_aws
 
 from local.cloud import LocalResources, Resolver, create_from_template
-from local.lambdas import Bridge, Handler, bridged
+from local.lambdas import Batching, Bridge, Handler, bridged
 from local.stack import STACK, run_custom_resources
 from local.template import Template
 
@@ -41,8 +41,15 @@ class Emulated:
 
 
 @contextmanager
-def emulated(template: Template, environment: dict[str, str] | None = None) -> Iterator[Emulated]:
-    """Yield the template's system in moto; the process environment is restored afterwards."""
+def emulated(
+    template: Template, environment: dict[str, str] | None = None, *, batching_windows: bool = False
+) -> Iterator[Emulated]:
+    """Yield the template's system in moto; the process environment is restored afterwards.
+
+    Stream records reach their function in batches of the mapping's size; with `batching_windows`
+    they are also gathered for the mapping's window, as Lambda does (the benchmark measures per-batch
+    costs so); without, a batch is what is already waiting (tests stay fast).
+    """
     from civicdesk import runtime
 
     saved = dict(os.environ)
@@ -52,7 +59,12 @@ def emulated(template: Template, environment: dict[str, str] | None = None) -> I
             os.environ.update({**resources.environment(), **(environment or {})})
             runtime.reset()
             handlers = resources.handlers()
-            with bridged(handlers, {f.name: f.timeout for f in resources.functions.values()}) as bridge:
+            timeouts = {f.name: f.timeout for f in resources.functions.values()}
+            batching = {
+                name: Batching(size, window if batching_windows else 0.0)
+                for name, (size, window) in resources.stream_batches.items()
+            }
+            with bridged(handlers, timeouts, batching) as bridge:
                 run_custom_resources(template, resources, Resolver(resources, STACK, template))
                 bridge.wait_idle()
                 yield Emulated(resources=resources, handlers=handlers, bridge=bridge)

@@ -33,7 +33,7 @@ from civicdesk.profile import model as profiles
 from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
-from local.lambdas import bridged
+from local.lambdas import Batching, bridged
 from local.simulator import Simulator
 from local.staff_demo import create_demo_users, staff_config
 from local.template import Template, load
@@ -194,7 +194,9 @@ def running(
             os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
         handlers = resources.handlers()
         timeouts = {f.name: f.timeout for f in resources.functions.values()}
-        bridge = stack.enter_context(bridged(handlers, timeouts))
+        # a stream batch is what is waiting when the consumer runs (no window: the page answers at once)
+        batching = {name: Batching(size) for name, (size, _) in resources.stream_batches.items()}
+        bridge = stack.enter_context(bridged(handlers, timeouts, batching))
 
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
