@@ -75,13 +75,17 @@ class Schedule:
 
     @property
     def seconds(self) -> float:
+        """The interval between runs. A daily cron (`cron(m h * * ? *)`) runs once a day locally, counted
+        from start-up rather than at its hour: the local timer keeps intervals, not a calendar."""
         match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
-        if not match:
-            raise LocalStackError(
-                f"{self.logical_id}: only rate() schedules run locally, got {self.expression}"
-            )
-        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
-        return int(match.group(1)) * unit
+        if match:
+            unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
+            return int(match.group(1)) * unit
+        if re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", self.expression):
+            return 86400
+        raise LocalStackError(
+            f"{self.logical_id}: only rate() and daily cron() schedules run locally, got {self.expression}"
+        )
 
 
 @dataclass
