@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -34,7 +34,9 @@ from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import bridged
+from local.sample import Loaded, load_sample
 from local.simulator import Simulator
+from local.tables import lean_tables
 from local.template import Template, load
 from local.timer import Timer
 from local.whatsapp_fake import FakeCloudApi, secret_id, use_local_credentials
@@ -110,6 +112,8 @@ class Running:
     timer: Timer
     server: BaseWSGIServer
     whatsapp: FakeCloudApi | None = None
+    sample: Loaded | None = None
+    profile: str = DEFAULT_PROFILE
 
     def ready_info(self) -> dict[str, Any]:
         return {
@@ -118,6 +122,8 @@ class Running:
             "tables": self.resources.tables,
             "functions": {f.logical_id: f.name for f in self.resources.functions.values()},
             "whatsapp_api": self.whatsapp.root if self.whatsapp else None,
+            "profile": self.profile,
+            "sample": asdict(self.sample) if self.sample else None,
         }
 
 
@@ -155,11 +161,12 @@ def running(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    sample: int = 0,
+    sample: int | None = 0,
     speedup: float = 1.0,
     verbose: bool = False,
 ) -> Iterator[Running]:
-    """Start everything; stop everything on exit."""
+    """Start everything; stop everything on exit. `sample`: requests over the last 30 days (0: none),
+    or None for the profile's whole year (~50,000 for Bornova; see local/sample.py)."""
     template = load(template_path)
     emulator_port = free_port(host)
     emulator_url = f"http://{host}:{emulator_port}"
@@ -171,6 +178,7 @@ def running(
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     with ExitStack() as stack:
+        stack.enter_context(lean_tables())  # a year of sample data stays quick to read and write
         emulator = ThreadedMotoServer(ip_address=host, port=emulator_port, verbose=False)
         emulator.start()
         stack.callback(emulator.stop)
@@ -198,11 +206,11 @@ def running(
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
         bridge.wait_idle()
-        if sample:
-            from local.sample import load_sample
-
+        loaded = None
+        if sample != 0:
             table = resources.table()
-            load_sample(table, profile, CatalogueRepository(Table(table)).load(profile.catalogue()), sample)
+            catalogue = CatalogueRepository(Table(table)).load(profile.catalogue())
+            loaded = load_sample(table, profile, catalogue, sample)
 
         from local.openapi import schema
 
@@ -233,6 +241,8 @@ def running(
             timer=timer,
             server=server,
             whatsapp=whatsapp,
+            sample=loaded,
+            profile=profile.code,
         )
 
 

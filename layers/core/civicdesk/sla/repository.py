@@ -12,13 +12,47 @@ from typing import Any
 
 from civicdesk import layout
 from civicdesk.core.clock import iso
-from civicdesk.core.dynamo import PageStart, serialize
+from civicdesk.core.dynamo import Item, PageStart, serialize
 from civicdesk.core.errors import ConflictingUpdate
 from civicdesk.layout import DueStage
-from civicdesk.requests.models import ServiceRequest, Status, TimelineEntry
+from civicdesk.requests.models import OPEN_STATUSES, ServiceRequest, Status, TimelineEntry
 from civicdesk.requests.repository import Page, RequestRepository
 
 DUE_KEYS = (layout.DUE.pk, layout.DUE.sk)
+# When the checker acted on a request: set once, kept after the clock stops (reports read them).
+WARNED_AT = "due_soon_at"
+OVERDUE_AT = "overdue_at"
+RESOLUTION_OVERDUE_AT = "resolution_overdue_at"
+
+
+def as_history(
+    item: Item,
+    request: ServiceRequest,
+    *,
+    warned_at: datetime | None = None,
+    overdue_at: datetime | None = None,
+    resolution_overdue_at: datetime | None = None,
+) -> Item:
+    """`request_item(request)` as it stands after the checker warned and flagged at these times.
+
+    For history written in bulk (sample data, imports), where the checker's own writes never ran:
+    the marks are set, and the request sits in the due stage the checker would have left it in
+    (none once flagged or closed), so the next run does exactly what it would do in production.
+    """
+    history = {k: v for k, v in item.items() if k not in DUE_KEYS}
+    marks = {WARNED_AT: warned_at, OVERDUE_AT: overdue_at, RESOLUTION_OVERDUE_AT: resolution_overdue_at}
+    history.update({mark: iso(at) for mark, at in marks.items() if at is not None})
+    if request.status not in OPEN_STATUSES:
+        return history
+    stage = DueStage.OVERDUE if warned_at else DueStage.WARN
+    due: datetime | None = request.due_at
+    if request.first_response_at is not None:
+        stage, due = DueStage.RESOLUTION, request.resolution_due_at
+    flagged = resolution_overdue_at if stage is DueStage.RESOLUTION else overdue_at
+    if due is not None and flagged is None:
+        history[layout.DUE.pk] = layout.due_partition(layout.due_shard(request.code), stage)
+        history[layout.DUE.sk] = layout.time_sort_key(iso(due), request.code)
+    return history
 
 
 def _stage_of(request: ServiceRequest, stage: DueStage) -> dict[str, str]:
@@ -62,13 +96,13 @@ class DueIndex:
         return self.requests.change(
             request,
             entry,
-            set_={layout.DUE.pk: overdue, "due_soon_at": iso(entry.at)},
+            set_={layout.DUE.pk: overdue, WARNED_AT: iso(entry.at)},
             require=_stage_of(request, DueStage.WARN),
         )
 
     def flag_overdue(self, request: ServiceRequest, entry: TimelineEntry, stage: DueStage) -> bool:
         """Mark the deadline of `stage` as missed and take the request out of the due index."""
-        mark = "resolution_overdue_at" if stage is DueStage.RESOLUTION else "overdue_at"
+        mark = RESOLUTION_OVERDUE_AT if stage is DueStage.RESOLUTION else OVERDUE_AT
         return self.requests.change(
             request, entry, set_={mark: iso(entry.at)}, remove=DUE_KEYS, require=_stage_of(request, stage)
         )
