@@ -591,15 +591,17 @@ def load_sample(
 ) -> Loaded:
     """`count` requests over the last 30 days, or (None) the profile's year, written as history.
 
-    Chunks are made in worker processes (a year takes ~30 s of CPU to make) while this process
-    writes the finished ones; the result is the same as `sample_requests` with one process.
+    Chunks are made in worker processes (a year takes ~30 s of CPU to make, and as much to write into
+    moto) while this process writes the finished ones; with no core to spare, all in this process.
+    The result is the same as `sample_requests` either way.
     """
     started = time.perf_counter()
     days = 30 if count is not None else 365
     count = count if count is not None else Shape.of(profile, catalogue).requests_per_year
     until = (until or utc_now()).astimezone(UTC)
     tasks = [(profile, catalogue, days, until, seed, index, size) for index, size in _chunks(count)]
-    workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(tasks)))
+    spare = (os.cpu_count() or 1) - 1  # this process writes; the others make
+    workers = max(1, min(workers or spare, MAX_WORKERS, len(tasks)))
     seen: set[str] = set()
     items = 0
     with ExitStack() as stack:
