@@ -241,6 +241,7 @@ def create_from_template(template: Template, stack_name: str = "CivicDesk-Local"
     _create_buckets(template, created)
     _create_secrets(template, created)
     _create_user_pools(template, created, resolve)
+    _create_email_identities(template, created)
     _create_functions(template, created, resolve)
     _create_event_source_mappings(template, created, resolve)
     _create_state_machines(template, created, resolve)
@@ -324,6 +325,14 @@ def _create_secrets(template: Template, created: LocalResources) -> None:
         arn = client.create_secret(Name=f"{PREFIX}-{logical_id}", SecretString=value)["ARN"]
         created.refs[logical_id] = arn  # Ref of a secret is its ARN
         created.attributes[logical_id] = {"Id": arn}
+
+
+def _create_email_identities(template: Template, created: LocalResources) -> None:
+    """SES sending identities (CloudFormation in moto skips them; SES refuses an unknown sender)."""
+    client = boto3.client("sesv2")
+    for logical_id, props in resources(template, "AWS::SES::EmailIdentity"):
+        client.create_email_identity(EmailIdentity=props["EmailIdentity"])
+        created.refs[logical_id] = props["EmailIdentity"]
 
 
 def _create_user_pools(template: Template, created: LocalResources, resolve: Resolver) -> None:
