@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAGE ?= dev
 PORT ?= 8000
 SEED ?= 300
+PROFILE ?= bornova
 SPEEDUP ?= 1
 CDK := node_modules/.bin/cdk
 CDK_OUT := cdk.out
@@ -102,8 +103,11 @@ bench: install layers ## print the figures: AWS calls per request, import-time r
 openapi: $(INSTALLED) ## write docs/openapi.json from the code
 	$(BIN)/python -m local.openapi --write
 
-run: install layers ## the whole system on this machine: PORT=8000 SEED=300 (sample requests; 0: empty) SPEEDUP=1
-	$(BIN)/python -m local --port $(PORT) --sample $(SEED) --speedup $(SPEEDUP)
+run: install layers ## the whole system on this machine: PORT=8000 SEED=300 (0: empty; year) PROFILE=bornova SPEEDUP=1
+	$(BIN)/python -m local --port $(PORT) --sample $(SEED) --profile $(PROFILE) --speedup $(SPEEDUP)
+
+seed-year: ## make run with a whole year of sample requests (SEED=year: ~50,000 for Bornova)
+	@$(MAKE) --no-print-directory run SEED=year
 
 deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
 	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)

@@ -60,6 +60,13 @@ class StageConfig:
     # Staff sign-in: scripts and tests may sign in with a password (USER_PASSWORD_AUTH) in dev; prod
     # allows SRP only, so a password never leaves the browser.
     staff_password_auth: bool = False
+    # Notifications: the verified SES sender (context: mail_from), SMS through SNS or End User Messaging
+    # SMS with a sender id / origination identity registered for Türkiye, the staff digest's hour (UTC).
+    mail_from: str = "bildirim@example-belediye.bel.tr"
+    sms_provider: str = "sns"
+    sms_sender_id: str = ""
+    sms_origination_identity: str = ""
+    digest_utc_time: tuple[int, int] = (5, 0)  # 08:00 in Istanbul
 
     @property
     def is_prod(self) -> bool:
@@ -97,6 +104,11 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
     """Build the stage's config; `context` is `node.try_get_context`, injected so tests can fake it."""
     alarm_email = _optional_str(context("alarm_email"))
     chosen = _checked_profile(context("profile"))
+    messaging = {
+        key: value
+        for key in ("mail_from", "sms_provider", "sms_sender_id", "sms_origination_identity")
+        if (value := _optional_str(context(key))) is not None
+    }
     if stage == "dev":
         return StageConfig(
             stage=stage,
@@ -108,6 +120,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             profile=chosen,
             staff_password_auth=True,
+            **messaging,  # type: ignore[arg-type]
         )
     if stage == "prod":
         origin = _optional_str(context("web_origin")) or PROD_WEB_ORIGIN_PLACEHOLDER
@@ -121,5 +134,6 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             api_5xx_alarm_threshold=5,
             profile=chosen,
+            **messaging,  # type: ignore[arg-type]
         )
     raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(names.STAGES)}")

@@ -71,6 +71,7 @@ HANDLER_SLA_CHECKER: Final = "handler.lambda_handler"
 FUNCTION_WHATSAPP: Final = "whatsapp"
 HANDLER_WHATSAPP: Final = "handler.lambda_handler"
 FUNCTION_STAFF: Final = "staff"
+FUNCTION_NOTIFIER: Final = "notifier"
 HANDLER_STAFF: Final = "handler.lambda_handler"
 
 

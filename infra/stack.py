@@ -14,6 +14,7 @@ from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
 from infra.capabilities.monitoring import Monitoring
+from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
@@ -65,6 +66,16 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             media=self.whatsapp.media,
             media_key=self.whatsapp.key,
+        )
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            platform=platform,
+            bus=self.router.bus,
+            identity=self.identity,
+            whatsapp_secret=self.whatsapp.secret,
+            whatsapp_key=self.whatsapp.key,
+            public_url=self.web.url,
         )
         self.monitoring.finish()
 

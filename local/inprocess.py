@@ -16,6 +16,7 @@ from moto import mock_aws
 from local.cloud import LocalResources, Resolver, create_from_template
 from local.lambdas import Batching, Bridge, Handler, bridged
 from local.stack import STACK, run_custom_resources
+from local.tables import lean_tables
 from local.template import Template
 
 
@@ -54,7 +55,7 @@ def emulated(
 
     saved = dict(os.environ)
     try:
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), lean_tables():
             resources = create_from_template(template)
             os.environ.update({**resources.environment(), **(environment or {})})
             runtime.reset()

@@ -109,9 +109,9 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def synthesize(stage: str, outdir: Path) -> Synth:
+def synthesize(stage: str, outdir: Path, profile: str | None = None) -> Synth:
     """Synthesize `stage` in-process into `outdir` (cdk-nag runs: any finding raises here)."""
-    app, stack = build_app(stage, outdir=str(outdir))
+    app, stack = build_app(stage, outdir=str(outdir), profile=profile)
     assembly = app.synth()
     path = Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
     raw = json.loads(path.read_text(encoding="utf-8"))

@@ -18,8 +18,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from civicdesk.catalogue.model import Catalogue, Category, Department, Localized, Neighbourhood
+from civicdesk.catalogue.model import (
+    Catalogue,
+    Category,
+    Department,
+    Localized,
+    Neighbourhood,
+    ResponseTemplate,
+)
 from civicdesk.catalogue.vocabulary import CHANNELS, KINDS
+from civicdesk.notify.stages import Stage
 
 
 class _Frozen(BaseModel):
@@ -62,6 +70,31 @@ class ChannelTexts(_Frozen):
     welcome: Localized = Field(description="the first line of the WhatsApp greeting and the web header")
 
 
+class QuietHours(_Frozen):
+    """Local hours in which only urgent messages go out (the rest wait until `end`)."""
+
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Notifications(_Frozen):
+    """What the citizen is told at each stage (Turkish first, English), and when not to disturb them.
+
+    Placeholders: {municipality} {code} {link} {department} {due} {text} {institution} {other_code}.
+    """
+
+    quiet_hours: QuietHours
+    texts: dict[Stage, Localized]
+
+    @field_validator("texts")
+    @classmethod
+    def _every_stage(cls, texts: dict[Stage, Localized]) -> dict[Stage, Localized]:
+        missing = sorted(set(Stage) - set(texts))
+        if missing:
+            raise ValueError(f"a text for every stage is needed; missing: {', '.join(missing)}")
+        return texts
+
+
 class SampleYear(_Frozen):
     """The shape of a typical year (relative weights), for `make run` and `make seed-year`."""
 
@@ -95,6 +128,10 @@ class Profile(_Frozen):
     departments: tuple[Department, ...]
     categories: tuple[Category, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
+    notifications: Notifications
+    templates: tuple[ResponseTemplate, ...] = Field(
+        default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
+    )
     sample: SampleYear | None = None
 
     @field_validator("time_zone")
@@ -133,6 +170,12 @@ class Profile(_Frozen):
                 ("neighbourhood", self.sample.neighbourhoods),
             ):
                 problems += [f"sample: unknown {kind} {c}" for c in weights if c not in known[kind]]
+        categories = {c.code for c in self.categories}
+        problems += [
+            f"template {t.id}: unknown category {t.category}"
+            for t in self.templates
+            if t.category is not None and t.category not in categories
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
