@@ -66,6 +66,7 @@ class Notice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     detail_type: str
+    event_id: str | None = None
     code: str
     entry_type: EntryType
     at: str
@@ -77,6 +78,7 @@ class Notice(BaseModel):
         detail = event["detail"]
         return cls(
             detail_type=event["detail-type"],
+            event_id=detail.get("event_id"),
             code=detail["code"],
             entry_type=detail["entry_type"],
             at=detail["at"],
@@ -86,8 +88,9 @@ class Notice(BaseModel):
 
     @property
     def key(self) -> str:
-        """Stable across redeliveries and re-drives: the timeline entry it was made from."""
-        return f"{self.code}#{self.at}#{self.entry_type.value}"
+        """Stable across redeliveries and re-drives: the timeline entry it was made from (its key, the
+        event's `event_id`; events published before ids existed name it by code, time and type)."""
+        return self.event_id or f"{self.code}#{self.at}#{self.entry_type.value}"
 
 
 @dataclass(frozen=True)
