@@ -66,6 +66,13 @@ def http_event(
     }
 
 
+def citizen_key_secret() -> str:
+    """The citizen-index key's secret, as the stack creates it (a generated string)."""
+    import boto3
+
+    return str(boto3.client("secretsmanager").create_secret(Name="citizen-key", SecretString="k" * 48)["ARN"])
+
+
 @pytest.fixture
 def intake(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The intake handler module, configured for this test's table, with fresh caches."""
@@ -74,6 +81,7 @@ def intake(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleT
 
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")
+    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", citizen_key_secret())
     runtime.reset()
     yield handler
     runtime.reset()
