@@ -15,7 +15,7 @@ from civicdesk.profile import model as profiles
 from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD, Classification, KeywordClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "data" / "classifier_cases.jsonl"
+CASES = ROOT / "layers" / "core" / "civicdesk" / "routing" / "data" / "bornova" / "cases.jsonl"
 ROUNDS = 20  # warm passes over the whole set for the timing
 
 
