@@ -46,13 +46,13 @@ def _figures(name: str, scored: list[Scored], threshold: float) -> None:
 
 
 def _table(title: str, rows: dict[str, list[list[Scored]]], names: Sequence[str]) -> None:
-    print(f"  {title:<26}" + "".join(f"{n:>18}" for n in names))
+    print(f"  {title:<26}" + "".join(f"{n:>22}" for n in names))
     for key, per_classifier in sorted(rows.items()):
         cells = []
         for scored in per_classifier:
             right = sum(s.right for s in scored)
             cells.append(f"{right / len(scored):7.1%} ({right:>3}/{len(scored):<3})")
-        print(f"    {key:<24}" + "".join(f"{c:>18}" for c in cells))
+        print(f"    {key:<24}" + "".join(f"{c:>22}" for c in cells))
 
 
 def report(profile: str = DEFAULT_PROFILE) -> None:

@@ -34,6 +34,8 @@ class ClassifierLearning(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, platform: Platform) -> None:
         super().__init__(scope, construct_id)
+        # S3 log delivery through a bucket policy (no ACLs: every bucket here enforces the owner)
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         config, monitoring, table, key = platform.config, platform.monitoring, platform.table, platform.key
         self.bucket = self._bucket(platform)
         self.handler = CivicFunction(
