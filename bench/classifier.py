@@ -72,7 +72,9 @@ def report(profile: str = DEFAULT_PROFILE) -> None:
     scored = {name: training.score(c, examples, catalogue) for name, c, _ in classifiers}
 
     print(f"Request classifiers on the frozen evaluation set ({len(examples)} messages, profile {profile})")
-    print(f"  model {model.version}: {len(model.weights):,} features, {model_path.stat().st_size / 1e6:.2f} MB")
+    print(
+        f"  model {model.version}: {len(model.weights):,} features, {model_path.stat().st_size / 1e6:.2f} MB"
+    )
     print(f"  (trained on {model.meta.get('examples') if model.meta else '?'} messages; nothing tuned here)")
     for name, _, threshold in classifiers:
         _figures(name, scored[name], threshold)
@@ -95,7 +97,10 @@ def report(profile: str = DEFAULT_PROFILE) -> None:
         if members:
             mean = statistics.fmean(s.confidence for s in members)
             right = sum(s.right for s in members) / len(members)
-            print(f"    [{BINS[i]:.2f}, {min(BINS[i + 1], 1.0):.2f}) {len(members):>5}   {mean:6.1%}   {right:6.1%}")
+            print(
+                f"    [{BINS[i]:.2f}, {min(BINS[i + 1], 1.0):.2f}) {len(members):>5}"
+                f"   {mean:6.1%}   {right:6.1%}"
+            )
 
     per_slice = {
         tag: [[s for s in scored[n] if tag in s.example.tags] for n in names]
@@ -112,7 +117,10 @@ def report(profile: str = DEFAULT_PROFILE) -> None:
     texts = [e.text for e in examples]
     for _, c, _ in classifiers:
         _timed(c, texts, catalogue)  # warm: indexes built, caches filled
-    timings = {name: statistics.median(_timed(c, texts, catalogue) for _ in range(ROUNDS)) for name, c, _ in classifiers}
+    timings = {
+        name: statistics.median(_timed(c, texts, catalogue) for _ in range(ROUNDS))
+        for name, c, _ in classifiers
+    }
     slow, fast = timings[names[1]], timings[names[0]]
     print(f"  time per message, warm: keywords {fast * 1e6:.0f} µs, learned {slow * 1e6:.0f} µs ", end="")
     print(f"(x{slow / fast:.1f}, median of {ROUNDS} passes, same run)\n")

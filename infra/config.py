@@ -101,7 +101,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
     alarm_email = _optional_str(context("alarm_email"))
     chosen = _checked_profile(context("profile"))
     schedule = _optional_str(context("retrain_schedule"))
-    extra = {"retrain_schedule": schedule} if schedule else {}
+    extra: dict[str, Any] = {"retrain_schedule": schedule} if schedule else {}
     if stage == "dev":
         return StageConfig(
             stage=stage,

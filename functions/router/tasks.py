@@ -16,7 +16,10 @@ from civicdesk.routing import rules as routing
 @tracer.capture_lambda_handler(capture_response=False)
 def classify(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = routing.classify(
-        event["code"], requests=runtime.requests(), catalogue=runtime.catalogue(), classifier=live.classifier()
+        event["code"],
+        requests=runtime.requests(),
+        catalogue=runtime.catalogue(),
+        classifier=live.classifier(),
     )
     logger.info(
         "classified",

@@ -56,13 +56,17 @@ class ClassifierLearning(Construct):
         )
         role = self.handler.role
         role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[table.table_arn], conditions=EXAMPLES_ONLY)
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"], resources=[table.table_arn], conditions=EXAMPLES_ONLY
+            )
         )
         role.add_to_principal_policy(  # the catalogue (read like every function reads it) and the pointer
             iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:Query"], resources=[table.table_arn])
         )
         role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[table.table_arn], conditions=MODELS_ONLY)
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem"], resources=[table.table_arn], conditions=MODELS_ONLY
+            )
         )
         self.bucket.grant_read_write(role, f"{MODEL_PREFIX}*")
         self.handler.grant_key_use(key)

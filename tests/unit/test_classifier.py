@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import civicdesk.routing
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+import civicdesk.routing
 from civicdesk.catalogue.model import Catalogue, Keyword
 from civicdesk.core.textnorm import lower_tr
 from civicdesk.profile import model as profiles

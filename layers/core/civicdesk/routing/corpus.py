@@ -12,7 +12,7 @@ They live in the core layer so the retrain job reads exactly what `make train` a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,9 @@ def has_corpus(profile: str) -> bool:
 
 
 def read(path: Path, source: str = "corpus") -> list[Example]:
-    return [_example(json.loads(line), source) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [
+        _example(json.loads(line), source) for line in path.read_text("utf-8").splitlines() if line.strip()
+    ]
 
 
 def training(profile: str) -> list[Example]:
@@ -66,7 +68,7 @@ def _example(row: dict[str, Any], source: str) -> Example:
 
 
 def staff_examples(
-    items: Iterable[dict[str, Any]], categories_of: dict[str, Sequence[str]]
+    items: Iterable[dict[str, Any]], categories_of: Mapping[str, Sequence[str]]
 ) -> tuple[list[Example], list[dict[str, Any]]]:
     """Staff decisions (`EXAMPLE#` items) as examples: a triage decision names its category; a
     transfer names a department, which is a label only when the department owns one category.

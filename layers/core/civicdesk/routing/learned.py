@@ -14,6 +14,7 @@ confidence of 0.9, about nine in ten are right.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -56,9 +57,10 @@ def masked_positions(text: str, evidence: Evidence, neighbourhood_names: frozens
     for position, token in enumerate(tokens):
         if position in masked:
             continue
-        if token in _STREET_WORDS and position > 0:
-            masked.add(position - 1)
-        elif _NAMED_STREET.match(token) and position > 0 and _is_name_before(text, tokens, position):
+        named = token in _STREET_WORDS or (
+            _NAMED_STREET.match(token) and _is_name_before(text, tokens, position)
+        )
+        if position > 0 and named:
             masked.add(position - 1)
         if any(token.startswith(name) and _inflection(token[len(name) :]) for name in proper):
             masked.add(position)
@@ -93,7 +95,7 @@ def features(text: str, evidence: Evidence, neighbourhood_names: frozenset[str])
         padded = f"<{word}>"
         for n in NGRAMS:
             grams.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    grams.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    grams.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     found: dict[str, float] = {}
     if grams:
         weight = 1.0 / math.sqrt(len(grams))
@@ -107,7 +109,9 @@ def features(text: str, evidence: Evidence, neighbourhood_names: frozenset[str])
 
 
 def _length(count: int) -> str:
-    return "0" if count == 0 else "1" if count == 1 else "2-3" if count <= 3 else "4-9" if count <= 9 else "10+"
+    return (
+        "0" if count == 0 else "1" if count == 1 else "2-3" if count <= 3 else "4-9" if count <= 9 else "10+"
+    )
 
 
 def neighbourhood_names(catalogue: Catalogue) -> frozenset[str]:
@@ -167,7 +171,9 @@ class LinearModel:
             raise ValueError(f"unknown model format {data.get('format')!r}")
         categories = tuple(data["categories"])
         weights = {name: tuple(row) for name, row in data["weights"].items()}
-        if any(len(row) != len(categories) for row in weights.values()) or len(data["bias"]) != len(categories):
+        if any(len(row) != len(categories) for row in weights.values()) or len(data["bias"]) != len(
+            categories
+        ):
             raise ValueError("a weight row does not have one weight per category")
         return cls(
             version=str(data["version"]),
@@ -214,7 +220,11 @@ class LearnedClassifier:
         probabilities = self.model.probabilities(found)
         active = {c.code for c in catalogue.active_categories()} | {OTHER}
         ranked = sorted(
-            ((p, code) for p, code in zip(probabilities, self.model.categories, strict=True) if code in active),
+            (
+                (p, code)
+                for p, code in zip(probabilities, self.model.categories, strict=True)
+                if code in active
+            ),
             reverse=True,
         )
         total = sum(p for p, _ in ranked) or 1.0

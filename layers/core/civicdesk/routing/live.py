@@ -53,7 +53,9 @@ class LiveClassifier:
 
     def classifier(self) -> Classifier:
         now = self.clock()
-        if self.registry is not None and (self._checked_at is None or now - self._checked_at >= self.check_seconds):
+        if self.registry is not None and (
+            self._checked_at is None or now - self._checked_at >= self.check_seconds
+        ):
             self._checked_at = now
             self._refresh(self.registry)
         return self.current

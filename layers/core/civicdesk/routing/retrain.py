@@ -7,15 +7,15 @@ several categories is labelled with the current model's best category of the new
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.routing import corpus, training
-from civicdesk.routing.corpus import Example
 from civicdesk.routing.classifier import KeywordClassifier
+from civicdesk.routing.corpus import Example
 from civicdesk.routing.learned import LearnedClassifier, LinearModel, features, neighbourhood_names
 from civicdesk.routing.models import ModelRegistry
 from civicdesk.routing.training import Report, Settings
@@ -40,7 +40,10 @@ class Outcome:
 
 
 def label_transfers(
-    pending: Sequence[dict[str, Any]], categories_of: dict[str, Sequence[str]], model: LinearModel, catalogue: Catalogue
+    pending: Sequence[dict[str, Any]],
+    categories_of: Mapping[str, Sequence[str]],
+    model: LinearModel,
+    catalogue: Catalogue,
 ) -> list[Example]:
     """A transfer to a department of several categories: the model's best among them."""
     keywords, names = KeywordClassifier(), neighbourhood_names(catalogue)
@@ -66,7 +69,7 @@ def retrain(
     staff_items: Sequence[dict[str, Any]],
     threshold: float,
     now: datetime,
-    settings: Settings = Settings(),
+    settings: Settings = training.DEFAULTS,
 ) -> Outcome:
     current_pointer = registry.current()
     current = (
@@ -90,7 +93,9 @@ def retrain(
     )
     candidate = trained.model.with_meta(training.cross_validated(trained, threshold))
     frozen = corpus.evaluation(profile)
-    candidate_report = training.report(training.score(LearnedClassifier(candidate), frozen, catalogue), threshold)
+    candidate_report = training.report(
+        training.score(LearnedClassifier(candidate), frozen, catalogue), threshold
+    )
     current_report = training.report(training.score(LearnedClassifier(current), frozen, catalogue), threshold)
     published = training.at_least_as_good(candidate_report, current_report)
     outcome = Outcome(

@@ -44,6 +44,8 @@ class Settings:
     prune_below: float = 0.002  # weight rows whose largest weight is smaller are dropped from the file
 
 
+DEFAULTS = Settings()
+
 Featurized = list[tuple[dict[str, float], int]]
 
 
@@ -59,7 +61,7 @@ def featurize(examples: Sequence[Example], catalogue: Catalogue, categories: Seq
 
 
 def fit(
-    data: Featurized, n_classes: int, settings: Settings = Settings()
+    data: Featurized, n_classes: int, settings: Settings = DEFAULTS
 ) -> tuple[list[float], dict[str, list[float]]]:
     """Multinomial logistic regression: minimise mean log-loss + l2/2 |W|² (the bias is free).
 
@@ -67,7 +69,9 @@ def fit(
     factor, so each message costs only its own features (Bottou, "Stochastic gradient tricks", 2012).
     """
     counts = Counter(name for found, _ in data for name in found)
-    vocabulary = {name for name, n in counts.items() if n >= settings.min_count or name.startswith(("k:", "n:"))}
+    vocabulary = {
+        name for name, n in counts.items() if n >= settings.min_count or name.startswith(("k:", "n:"))
+    }
     rows: list[tuple[list[list[float]], list[float], int]] = []
     weights: dict[str, list[float]] = {name: [0.0] * n_classes for name in sorted(vocabulary)}
     for found, label in data:
@@ -75,7 +79,7 @@ def fit(
         rows.append(([row for row, _ in kept], [value for _, value in kept], label))
     bias = [0.0] * n_classes
     scale = 1.0
-    rng = random.Random(settings.seed)
+    rng = random.Random(settings.seed)  # noqa: S311 - a reproducible shuffle, not a secret
     order = list(range(len(rows)))
     t, total = 0, settings.epochs * len(rows)
     for _ in range(settings.epochs):
@@ -104,7 +108,9 @@ def fit(
     return bias, weights
 
 
-def objective(data: Featurized, bias: Sequence[float], weights: Mapping[str, Sequence[float]], l2: float) -> float:
+def objective(
+    data: Featurized, bias: Sequence[float], weights: Mapping[str, Sequence[float]], l2: float
+) -> float:
     """Mean log-loss + l2/2 |W|²: what `fit` minimises (used to check it against scikit-learn)."""
     loss = 0.0
     for found, label in data:
@@ -151,7 +157,7 @@ def train(
     catalogue: Catalogue,
     *,
     version: str,
-    settings: Settings = Settings(),
+    settings: Settings = DEFAULTS,
     meta: Mapping[str, Any] | None = None,
     augment: Callable[[Sequence[Example]], list[tuple[int, Example]]] | None = None,
 ) -> Trained:
@@ -215,7 +221,7 @@ def _top(probabilities: Sequence[float]) -> int:
     return max(range(len(probabilities)), key=probabilities.__getitem__)
 
 
-def version_name(profile: str, examples: Sequence[Example], settings: Settings = Settings()) -> str:
+def version_name(profile: str, examples: Sequence[Example], settings: Settings = DEFAULTS) -> str:
     """`<profile>-<yyyymmdd>-<hash>`: the date it was trained and a digest of what it learnt from."""
     digest = hashlib.sha256(repr((settings, [(e.text, e.category) for e in examples])).encode()).hexdigest()
     return f"{profile}-{datetime.now(UTC):%Y%m%d}-{digest[:8]}"
@@ -227,7 +233,7 @@ def lowest_threshold(
     """The lowest threshold (on a `step` grid) at which what is routed is right at least `target` of
     the time: how the routing threshold is chosen, on out-of-fold predictions of the training corpus."""
     threshold = 1.0
-    for k in range(int(round(1 / step)), 0, -1):
+    for k in range(round(1 / step), 0, -1):
         candidate = round(k * step, 4)
         routed = [right for right, confidence in scored if confidence >= candidate]
         if not routed:
@@ -242,7 +248,7 @@ def typo_copies(examples: Sequence[Example], seed: int = 153) -> list[tuple[int,
     """One misspelt copy of each message (with the position of its original): a letter dropped,
     doubled or swapped in one or two longer words, as thumbs do on a phone (diacritics need no
     copies: features are on folded text)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible misspellings, not a secret
     copies = []
     for position, example in enumerate(examples):
         words = example.text.split()
@@ -251,7 +257,9 @@ def typo_copies(examples: Sequence[Example], seed: int = 153) -> list[tuple[int,
             continue
         for i in rng.sample(long_words, min(len(long_words), rng.choice((1, 2)))):
             words[i] = _slip(words[i], rng)
-        copies.append((position, Example(" ".join(words), example.category, example.tags | {"typos"}, "augmented")))
+        copies.append(
+            (position, Example(" ".join(words), example.category, example.tags | {"typos"}, "augmented"))
+        )
     return copies
 
 
