@@ -50,6 +50,8 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::<WebSite[0-9A-F]{8}\.Arn>/\*\]",
         # WhatsApp photos: put and tag under the whatsapp/ prefix of the media bucket (keys made per message)
         r"AwsSolutions-IAM5\[Resource::<WhatsAppMedia[0-9A-F]{8}\.Arn>/whatsapp/\*\]",
+        # classifier models: the retrain job reads and writes, the Classify task reads, under models/
+        r"AwsSolutions-IAM5\[Resource::<LearningModels[0-9A-F]{8}\.Arn>/models/\*\]",
         # the staff API: Query on the table's indexes (its queues), and reading photos to sign links
         r"AwsSolutions-IAM5\[Resource::<StorageTable[0-9A-F]{8}\.Arn>/index/\*\]",
         # the notifier: SMS through End User Messaging from an origination identity registered later
