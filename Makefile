@@ -29,7 +29,7 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth browser lint format check test test-unit bench openapi run seed-year deploy diff redrive clean
+.PHONY: help install layers synth browser lint format check test test-unit bench train openapi run seed-year deploy diff redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,7 +69,7 @@ synth: install layers ## synthesize the CloudFormation template (STAGE=dev|prod)
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/core functions local infra bench
+	$(BIN)/mypy layers/core functions local infra bench tools
 
 format: $(INSTALLED) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
@@ -99,6 +99,9 @@ test-unit: $(INSTALLED) ## unit tests only (no synth)
 
 bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second
 	$(BIN)/python -m bench
+
+train: $(INSTALLED) ## retrain the shipped classifier model from the shipped corpus (PROFILE=bornova; a few minutes)
+	$(BIN)/python -m tools.train_classifier --profile $${PROFILE:-bornova}
 
 openapi: $(INSTALLED) ## write docs/openapi.json from the code
 	$(BIN)/python -m local.openapi --write

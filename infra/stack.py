@@ -13,6 +13,7 @@ from infra.capabilities.catalogue import CatalogueSeed
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
+from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
@@ -45,6 +46,8 @@ class CivicDeskStack(Stack):
         self.catalogue = CatalogueSeed(self, "Catalogue", platform=platform)
         self.intake = Intake(self, "Intake", platform=platform)
         self.router = Router(self, "Router", platform=platform)
+        self.learning = ClassifierLearning(self, "Learning", platform=platform)
+        self.learning.grant_read(self.router.classify)
         self.sla = SlaChecker(self, "Sla", platform=platform)
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring

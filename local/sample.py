@@ -272,7 +272,8 @@ def sample_requests(
         for request, entries in period.chunk(index, size):
             if request.code not in seen:  # 50,000 random codes of 42.8 bits: a clash is a rarity
                 seen.add(request.code)
-                yield request, entries
+                flags = {k: v for k, v in _marks(entries).items() if k != "warned_at"}
+                yield request.model_copy(update=flags), entries
 
 
 CHUNK = 2_500

@@ -130,7 +130,7 @@ def handle(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    notifier().idempotency.register_lambda_context(context)
+    notifier().register(context)
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
 
 
@@ -139,7 +139,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 @metrics.log_metrics
 def release_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Every 15 minutes: what quiet hours held back goes out once they are over."""
-    notifier().idempotency.register_lambda_context(context)
+    notifier().register(context)
     released = notifier().release_held()
     metrics.add_metric(name="NotificationsReleased", unit=MetricUnit.Count, value=released)
     return {"released": released}

@@ -31,6 +31,8 @@ CITIZENS = f"{layout.CITIZEN_PREFIX}*"
 CONVERSATIONS = f"{layout.CONVERSATION_PREFIX}*"
 OUTBOUND = f"{layout.OUTBOUND_PREFIX}*"
 CATALOGUE = layout.CATALOGUE_PK
+MODELS = f"{layout.MODEL_PREFIX}*"
+"""The classifier's model pointer and retrain verdicts."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from infra.nag import acknowledge, invoke_versions_finding
 RECEIVED = Status.RECEIVED.value
 DONE, MOVED_ON = Outcome.DONE.value, Outcome.MOVED_ON.value
 CATALOGUE_READ = partitions.Grant(("dynamodb:Query",), (partitions.CATALOGUE,))
+MODEL_POINTER_READ = partitions.Grant(("dynamodb:GetItem",), (partitions.MODELS,))
+"""Which published classifier model routes (the request itself comes with the execution)."""
 REQUEST_WRITES = partitions.Grant(
     ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"), (partitions.REQUESTS,)
 )
@@ -60,7 +62,9 @@ class Router(Construct):
             retention=Duration.days(config.event_archive_days),
         )
 
-        def task_function(construct_id: str, handler: str, writes: bool, purpose: str) -> CivicFunction:
+        def task_function(
+            construct_id: str, handler: str, grants: tuple[partitions.Grant, ...], purpose: str
+        ) -> CivicFunction:
             function = CivicFunction(
                 self,
                 construct_id,
@@ -74,13 +78,25 @@ class Router(Construct):
                 },
                 description=f"Civic Desk router: {purpose}",
             )
-            partitions.grant(function.role, table, CATALOGUE_READ, *([REQUEST_WRITES] if writes else []))
+            partitions.grant(function.role, table, *grants)
             function.grant_key_use(key)
             return function
 
-        self.classify = task_function("ClassifyTask", "tasks.classify", False, "classify a new request")
-        self.assign = task_function("AssignTask", "tasks.assign", True, "assign a request to its department")
-        self.triage = task_function("TriageTask", "tasks.triage", True, "hand a request to the triage queue")
+        self.classify = task_function(
+            "ClassifyTask", "tasks.classify", (CATALOGUE_READ, MODEL_POINTER_READ), "classify a new request"
+        )
+        self.assign = task_function(
+            "AssignTask",
+            "tasks.assign",
+            (CATALOGUE_READ, REQUEST_WRITES),
+            "assign a request to its department",
+        )
+        self.triage = task_function(
+            "TriageTask",
+            "tasks.triage",
+            (CATALOGUE_READ, REQUEST_WRITES),
+            "hand a request to the triage queue",
+        )
         self.state_machine = self._state_machine(config)
 
         self.dispatcher = CivicFunction(

@@ -40,6 +40,15 @@ class Synth:
         assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
         return next(iter(found.items()))
 
+    def alarm_topic(self) -> tuple[str, Resource]:
+        """The topic every alarm goes to (other topics, such as the supervisors' alerts, are not it)."""
+        (found,) = [
+            (k, v)
+            for k, v in self.resources("AWS::SNS::Topic").items()
+            if k.startswith("MonitoringAlarmTopic")
+        ]
+        return found
+
     def framework_functions(self) -> dict[str, Resource]:
         """Functions aws-cdk-lib builds for us (the custom-resource provider framework, the web deployer)."""
         deployers = {

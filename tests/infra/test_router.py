@@ -85,7 +85,11 @@ def test_the_confidence_threshold_comes_from_configuration(dev_synth: Synth) -> 
 
 
 def test_the_stream_mapping_filters_new_items_and_reports_partial_failures(dev_synth: Synth) -> None:
-    _, mapping = dev_synth.only("AWS::Lambda::EventSourceMapping")
+    (mapping,) = [
+        m
+        for k, m in dev_synth.resources("AWS::Lambda::EventSourceMapping").items()
+        if k.startswith("RouterDispatcher")
+    ]
     props = mapping["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True
@@ -122,9 +126,13 @@ def _table_grants(synth: Synth, handler: str) -> dict[str, set[str]]:
     return grants
 
 
-def test_the_classifier_task_reads_only_the_catalogue(dev_synth: Synth) -> None:
-    # the request comes with the execution; the catalogue is read (and cached) for its keywords
-    assert _table_grants(dev_synth, "tasks.classify") == {"dynamodb:Query": {"CATALOG"}}
+def test_the_classifier_task_reads_only_the_catalogue_and_the_model_pointer(dev_synth: Synth) -> None:
+    # the request comes with the execution; the catalogue is read (and cached) for its keywords and
+    # departments, the pointer to the published model every few minutes
+    assert _table_grants(dev_synth, "tasks.classify") == {
+        "dynamodb:Query": {"CATALOG"},
+        "dynamodb:GetItem": {"MODEL#*"},
+    }
 
 
 def test_assign_and_triage_write_requests_only(dev_synth: Synth) -> None:

@@ -19,7 +19,7 @@ from civicdesk.requests.models import Channel
 from civicdesk.requests.repository import RequestRepository
 from tests.support import SHIPPED
 
-from .conftest import HttpAnswer, LambdaContext, http_event
+from .conftest import HttpAnswer, LambdaContext, citizen_key_secret, http_event
 
 Call = Callable[..., HttpAnswer]
 KEY = "5f0c2a1e-8d4b-4c7e-9a51-2f3d6b7c8e90"
@@ -109,10 +109,9 @@ def staff_call(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     from civicdesk import runtime
     from functions.staff import handler
 
-    key = boto3.client("secretsmanager").create_secret(Name="citizen-key", SecretString="test-citizen-key")
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("MEDIA_BUCKET", "media")
-    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", key["ARN"])
+    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", citizen_key_secret())
     runtime.reset()
     handler.settings.cache_clear()
     handler.service.cache_clear()

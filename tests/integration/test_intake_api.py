@@ -66,14 +66,18 @@ def test_a_citizen_files_a_request_and_gets_a_tracking_code(call: Call, table_na
     received, due = parse_iso(answer.body["received_at"]), parse_iso(answer.body["due_at"])
     assert due - received == timedelta(hours=4)  # the catalogue's promise for an injured animal
     assert answer.body["code"] in answer.body["message"]["tr"]
-    # And exactly one write call stored the request, its first timeline entry and the contact
+    # And exactly one write call stored the request, its first timeline entry, the contact and the
+    # citizen index entry that links the caller's requests across channels
     writes = {
         op: n
         for op, n in calls.items()
         if op.split(":")[1].startswith(("Put", "Update", "Transact", "Batch"))
     }
     assert writes == {"dynamodb:TransactWriteItems": 1}
-    assert sorted(i["sk"]["S"].split("#")[0] for i in pool_items(table_name)) == ["CONTACT", "EVT", "REQ"]
+    kinds = sorted(
+        i["pk"]["S"].split("#")[0] + ":" + i["sk"]["S"].split("#")[0] for i in pool_items(table_name)
+    )
+    assert kinds == ["CIT:REQ", "REQ:CONTACT", "REQ:EVT", "REQ:REQ"]
 
 
 def test_without_a_category_the_default_48_hours_apply(call: Call) -> None:

@@ -132,6 +132,11 @@ class Notifier:
         self._deliver_once = once(self._deliver)
         self._escalate_once = once(self._escalate)
 
+    def register(self, context: Any) -> None:
+        """Lets an in-progress record expire with the invocation if the function times out."""
+        if callable(getattr(context, "get_remaining_time_in_millis", None)):  # test stand-ins may lack it
+            self.idempotency.register_lambda_context(context)
+
     # --- one event ------------------------------------------------------------------------------------
 
     def handle(self, notice: Notice, *, final_attempt: bool = False, hold: bool = True) -> Outcome:

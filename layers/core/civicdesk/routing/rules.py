@@ -59,6 +59,8 @@ class Decision(BaseModel):
     neighbourhood: str | None = None
     department: str | None = None
     version: int
+    model: str | None = None
+    """The classifier model's version that chose the category (recorded on the routing entry)."""
 
 
 def execution_input(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,6 +87,7 @@ def classify(request: ServiceRequest, *, catalogue: Catalogue, classifier: Class
         neighbourhood=request.neighbourhood or result.neighbourhood,
         department=_department(catalogue, category),
         version=request.version,
+        model=None if chosen else result.model,
     )
 
 
@@ -129,6 +132,7 @@ def assign(
                 "source": decision.source,
                 "confidence": f"{decision.confidence:.2f}",
                 "channel": current.channel.value,
+                **({"model": decision.model} if decision.model else {}),
             },
         )
         return routing.assign(
