@@ -153,7 +153,13 @@ class Notifier:
             return self._count(Outcome.HELD)
         entry_text = self._entry_text(notice) if stage in _NEEDS_TEXT else None
         message = plan.compose(
-            stage, request, self.profile, self.catalogue(), entry_text=entry_text, public_url=self.public_url
+            stage,
+            request,
+            self.profile,
+            self.catalogue(),
+            entry_text=entry_text,
+            public_url=self.public_url,
+            via=recipient.via,
         )
         envelope = {"key": f"{notice.key}#{recipient.via.value}", "stage": stage.value}
         try:
