@@ -53,6 +53,7 @@ OUTPUT_EVENT_REDRIVE_FUNCTION: Final = "EventRedriveFunction"
 OUTPUT_WHATSAPP_WEBHOOK_URL: Final = "WhatsAppWebhookUrl"
 OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an output id
 OUTPUT_STAFF_USER_POOL_ID: Final = "StaffUserPoolId"
+OUTPUT_SUPERVISOR_ALERTS_ARN: Final = "SupervisorAlertsTopicArn"
 OUTPUT_STAFF_CLIENT_ID: Final = "StaffClientId"
 # The staff user pool: a member's departments (an attribute only administrators may write).
 STAFF_DEPARTMENTS_ATTRIBUTE: Final = "departments"

@@ -122,6 +122,12 @@ class CivicDeskStack(Stack):
         )
         CfnOutput(
             self,
+            names.OUTPUT_SUPERVISOR_ALERTS_ARN,
+            value=self.notifications.alerts.topic_arn,
+            description="Supervisors' alerts (missed deadlines): subscribe their phones and mailboxes",
+        )
+        CfnOutput(
+            self,
             names.OUTPUT_STAFF_CLIENT_ID,
             value=self.identity.client.user_pool_client_id,
             description="The staff console's app client",

@@ -34,6 +34,7 @@ from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import Batching, bridged
+from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
 from local.staff_demo import create_demo_users, staff_config
@@ -221,13 +222,14 @@ def running(
 
         api = read_api(template, resources, resolve, emulator_url)
         simulator = Simulator(whatsapp)
+        outbox = Outbox(whatsapp, resources.table())
         handlers_locked = {name: bridge.locked(name) for name in handlers}
         gateway = Gateway(
             api,
             handlers_locked,
             timeouts,
             openapi=schema,
-            local_pages=simulator,
+            local_pages=lambda request: simulator(request) or outbox(request),
             web_config=web_config(profile),
             staff_config=staff_config(resources, emulator_url),
         )

@@ -47,6 +47,7 @@ def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> I
         "--template", str(dev_synth.path), "--ready-file", str(ready),
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    environment["QUIET_HOURS"] = "false"  # messages go out at once, whatever the hour the tests run at
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT

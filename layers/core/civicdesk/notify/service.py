@@ -116,6 +116,7 @@ class Notifier:
     public_url: str
     whatsapp_phone_number_id: str = ""
     """The business number to write from when a citizen's conversation has expired."""
+    quiet_hours: bool = True
     clock: Clock = utc_now
     counters: dict[str, int] = field(default_factory=dict)
 
@@ -149,13 +150,19 @@ class Notifier:
         recipient = plan.channel_for(request, self.requests.get_contact(notice.code), stage)
         if recipient is None:
             return self._count(Outcome.NO_CHANNEL)
-        release = plan.release_time(self.clock(), stage, self.profile) if hold else None
+        release = plan.release_time(self.clock(), stage, self.profile) if hold and self.quiet_hours else None
         if release is not None:
             self._hold(notice, release)
             return self._count(Outcome.HELD)
         entry_text = self._entry_text(notice) if stage in _NEEDS_TEXT else None
         message = plan.compose(
-            stage, request, self.profile, self.catalogue(), entry_text=entry_text, public_url=self.public_url
+            stage,
+            request,
+            self.profile,
+            self.catalogue(),
+            entry_text=entry_text,
+            public_url=self.public_url,
+            via=recipient.via,
         )
         envelope = {"key": f"{notice.key}#{recipient.via.value}", "stage": stage.value}
         try:

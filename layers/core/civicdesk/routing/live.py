@@ -29,8 +29,9 @@ class ClassifierSettings(TableSettings):
     model_check_seconds: float = Field(default=300, ge=0)
 
 
+@cache
 def shipped(profile: str) -> Classifier:
-    """The model in the layer for this profile, or the keywords where there is none."""
+    """The model in the layer for this profile, or the keywords where there is none (read once)."""
     path = corpus.shipped_model_path(profile)
     if not path.is_file():
         return KeywordClassifier()

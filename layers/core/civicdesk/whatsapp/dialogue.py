@@ -31,7 +31,8 @@ from civicdesk.profile.model import Profile
 from civicdesk.requests import codes
 from civicdesk.requests.intake import NewRequest
 from civicdesk.requests.models import Channel, Language, Location
-from civicdesk.routing.classifier import OTHER, Classifier, KeywordClassifier
+from civicdesk.routing import live
+from civicdesk.routing.classifier import OTHER, Classifier
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp import screens, words
 from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
@@ -70,7 +71,8 @@ class Outcome:
 class Context:
     catalogue: Catalogue
     boundaries: Boundaries
-    classifier: Classifier = field(default_factory=KeywordClassifier)
+    classifier: Classifier | None = None
+    """None: the profile's shipped model (keywords where it has none), as the router would read it."""
     draw_code: Callable[[], str] = codes.new_code
     privacy_url: str = ""
     profile: Profile = field(default_factory=lambda: profile_model.load(DEFAULT_PROFILE))
@@ -183,7 +185,8 @@ def _described(state: Conversation, text: str, ctx: Context) -> Outcome:
     description = m.clip_body(text.strip(), MAX_DESCRIPTION)
     if state.draft.description:
         description = m.clip_body(f"{state.draft.description}\n{description}", MAX_DESCRIPTION)
-    result = ctx.classifier.classify(text, ctx.catalogue)
+    classifier = ctx.classifier or live.shipped(ctx.profile.code)
+    result = classifier.classify(text, ctx.catalogue)
     updates: dict[str, object] = {"description": description}
     if result.neighbourhood and not state.draft.neighbourhood:
         updates["neighbourhood"] = result.neighbourhood
