@@ -51,6 +51,7 @@ def report(template: dict[str, Any]) -> None:
         {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"},
         batching_windows=True,  # stream records in batches as Lambda gathers them (25, 1 s)
     ) as system:
+        system.without_event_consumers()  # the notifier and other consumers cost what they cost, apart
         intake = system.handler("IntakeHandler")
         intake(api_event("POST", "/requests", {"description": TEXT}), LambdaContext())  # warm the caches
         sfn = boto3.client("stepfunctions")
@@ -81,7 +82,8 @@ def report(template: dict[str, Any]) -> None:
         + ", ".join(f"{op} {n / ROUTED:g}" for op, n in sorted(flow.items()))
     )
     print(f"  total AWS calls / request   : {sum(flow.values()) / ROUTED:g}  (target <= 6; filing included)")
-    print("    (PutEvents: one call per stream batch of up to 10 entries; batches as Lambda gathers them)")
+    print("    (PutEvents: one call per stream batch of up to 10 entries; batches as Lambda gathers them;")
+    print("     the events' consumers, such as the notifier, are not counted here)")
     print("  Step Functions per million routed requests (public list prices, us-east-1):")
     print(f"    Express  : ${express:8.2f}  ($1.00/M requests + {ASSUMED_EXPRESS_SECONDS} s at 64 MB)")
     print(f"    Standard : ${standard:8.2f}  (${STANDARD_PER_THOUSAND_TRANSITIONS}/1000 transitions)")

@@ -129,6 +129,7 @@ def test_a_redelivered_event_sends_nothing_more(cloud: Cloud, daytime: None) -> 
     event = {
         "detail-type": "RequestReceived",
         "detail": {
+            "event_id": f"REQ#{code}/{received['sk']['S']}",  # the entry's key, as every delivery names it
             "code": code,
             "entry_type": "received",
             "at": received["at"]["S"],
