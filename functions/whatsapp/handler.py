@@ -14,14 +14,14 @@ import hmac
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from civicdesk.core.http import ErrorBody, error_response, register_error_handlers, too_large
+from civicdesk.core.http import JsonApi, error_response, error_responses, too_large
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.whatsapp import runtime, signature
 from civicdesk.whatsapp.payloads import Delivery
@@ -29,9 +29,8 @@ from civicdesk.whatsapp.payloads import Delivery
 PATH = "/webhooks/whatsapp"
 MAX_LOGGED_ERRORS = 10
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = JsonApi()  # Meta posts JSON (`Content-Type: application/json`); anything else is not Meta
 app.configure_openapi(title="Civic Desk API", version="1.0.0", summary="The WhatsApp Business webhook.")
-register_error_handlers(app)
 
 
 class Refused(Exception):
@@ -53,10 +52,6 @@ class Received(BaseModel):
     statuses: int = 0
 
 
-def _error(status: HTTPStatus, description: str) -> dict[int, Any]:
-    return {status.value: {"description": description, "content": {"application/json": {"model": ErrorBody}}}}
-
-
 @app.get(
     PATH,
     summary="Webhook verification (Meta's subscription handshake)",
@@ -68,7 +63,10 @@ def _error(status: HTTPStatus, description: str) -> dict[int, Any]:
             "description": "The challenge, echoed",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
-        **_error(HTTPStatus.FORBIDDEN, "Wrong mode or token"),
+        **error_responses(
+            (HTTPStatus.FORBIDDEN, "Wrong mode or token"),
+            (HTTPStatus.UNPROCESSABLE_ENTITY, "A query parameter is too long"),
+        ),
     },
 )
 def verify(
@@ -100,10 +98,13 @@ def verify(
             "description": "Accepted (or ignored: malformed)",
             "content": {"application/json": {"model": Received}},
         },
-        **_error(HTTPStatus.UNAUTHORIZED, "No signature"),
-        **_error(HTTPStatus.FORBIDDEN, "Wrong signature"),
-        **_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Body too large"),
-        **_error(HTTPStatus.SERVICE_UNAVAILABLE, "The app secret is not configured yet"),
+        **error_responses(
+            (HTTPStatus.UNAUTHORIZED, "No signature"),
+            (HTTPStatus.FORBIDDEN, "Wrong signature"),
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            (HTTPStatus.SERVICE_UNAVAILABLE, "The app secret is not configured yet"),
+        ),
     },
 )
 def receive() -> Response[Received]:
