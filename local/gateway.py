@@ -171,7 +171,7 @@ def http_event(
     """The API Gateway HTTP API payload v2.0 event for this request."""
     raw = request.get_data()
     content_type = request.headers.get("content-type", "")
-    is_text = not raw or content_type.startswith(TEXT_TYPES)
+    is_text = not raw or (content_type.startswith(TEXT_TYPES) and _is_utf8(raw))
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
         key = name.lower()
@@ -216,6 +216,15 @@ def http_event(
             "jwt": {"claims": claims, "scopes": str(claims.get("scope", "")).split() or None}
         }
     return event
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """A text body that is not UTF-8 cannot be a JSON string in the event: it goes base64, as binary."""
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _response(answer: Any) -> Response:

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from civicdesk import runtime
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import RequestNotFound
-from civicdesk.core.http import JSON_BODY_ERRORS, JsonApi, error_responses, too_large
+from civicdesk.core.http import JSON_BODY_ERRORS, JsonApi, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.profile.model import Profile
@@ -32,17 +32,18 @@ from civicdesk.requests.repository import RequestRepository
 CATALOG_MAX_AGE = 300
 """Seconds a browser may reuse `GET /catalog`; the catalogue changes rarely and the ETag revalidates."""
 
-app = JsonApi()
+
+@cache
+def settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+app = JsonApi(max_body_bytes=lambda: settings().max_body_bytes)
 app.configure_openapi(
     title="Civic Desk API",
     version="1.0.0",
     summary="File and follow citizen requests, complaints and suggestions.",
 )
-
-
-@cache
-def settings() -> ApiSettings:
-    return load(ApiSettings)
 
 
 def get_requests() -> RequestRepository:
@@ -153,8 +154,4 @@ def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Resp
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = settings().max_body_bytes
-    size = len((event.get("body") or "").encode())
-    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
-        return too_large(limit)
     return app.resolve(event, context)

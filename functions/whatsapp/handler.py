@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from civicdesk.core.http import JsonApi, error_response, error_responses, too_large
+from civicdesk.core.http import JsonApi, error_response, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.whatsapp import runtime, signature
 from civicdesk.whatsapp.payloads import Delivery
@@ -29,7 +29,8 @@ from civicdesk.whatsapp.payloads import Delivery
 PATH = "/webhooks/whatsapp"
 MAX_LOGGED_ERRORS = 10
 
-app = JsonApi()  # Meta posts JSON (`Content-Type: application/json`); anything else is not Meta
+# Meta posts JSON (`Content-Type: application/json`, UTF-8); anything else is not Meta.
+app = JsonApi(max_body_bytes=lambda: runtime.settings().max_body_bytes)
 app.configure_openapi(title="Civic Desk API", version="1.0.0", summary="The WhatsApp Business webhook.")
 
 
@@ -99,6 +100,7 @@ def verify(
             "content": {"application/json": {"model": Received}},
         },
         **error_responses(
+            (HTTPStatus.BAD_REQUEST, "Body is not UTF-8 text"),
             (HTTPStatus.UNAUTHORIZED, "No signature"),
             (HTTPStatus.FORBIDDEN, "Wrong signature"),
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -156,10 +158,6 @@ def _ok(body: Received) -> Response[Received]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = runtime.settings().max_body_bytes
-    size = len((event.get("body") or "").encode())
-    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
-        return too_large(limit)
     if event.get("requestContext", {}).get("http", {}).get("method") == "POST":
         runtime.service().register(context)
     return app.resolve(event, context)

@@ -201,6 +201,7 @@ def bad_inputs() -> list[Any]:
         pytest.param(valid_request(contact={"name": "\u2063!!"}), 422, {"contact.name"}, id="name no words"),
         pytest.param(["a list"], 422, {"body"}, id="not an object"),
         pytest.param("{not json", 400, set(), id="not JSON"),
+        pytest.param(b'{"description": "\xff\xfe\xfd yeterince uzun"}', 400, set(), id="not UTF-8"),
         pytest.param(json.dumps(valid_request(description="y" * 3000)) * 12, 413, set(), id="oversized"),
     ]
 

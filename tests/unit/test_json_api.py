@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import re
@@ -74,14 +75,14 @@ def test_every_http_api_is_a_json_api(module: str) -> None:
     ],
 )
 def test_a_form_or_text_body_is_refused_with_415_before_any_route_reads_it(
-    module: str, method: str, path: str, content_type: str, body: str
+    module: str, method: str, path: str, content_type: str, body: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a route that takes a body, and a body a cross-site form could send
+    app = importlib.import_module(module).app
+    monkeypatch.setattr(app, "max_body_bytes", lambda: 32_768)  # no settings from the environment here
     concrete = re.sub(r"\{[^}]+\}", "x", path)
     # When it reaches the API
-    answer = importlib.import_module(module).app.resolve(
-        event(method.upper(), concrete, content_type, body), Context()
-    )
+    answer = app.resolve(event(method.upper(), concrete, content_type, body), Context())
     # Then it is refused as 415 in our error shape, and the refusal is documented
     assert answer["statusCode"] == 415
     assert json.loads(answer["body"])["error"] == "unsupported_media_type"
@@ -105,3 +106,27 @@ def test_a_form_or_text_body_is_refused_with_415_before_any_route_reads_it(
 )
 def test_what_counts_as_json(content_type: str, accepted: bool) -> None:
     assert is_json(content_type) is accepted
+
+
+@pytest.mark.parametrize(("module", "method", "path"), routes_with_bodies())
+@pytest.mark.parametrize(
+    ("body", "encoded"),
+    [
+        pytest.param(base64.b64encode(b'{"description": "\xff\xfe"}').decode(), True, id="not UTF-8"),
+        pytest.param("not base64!", True, id="broken base64"),
+        pytest.param('{"description": "\ud800"}', False, id="lone surrogate"),
+    ],
+)
+def test_a_json_body_that_is_not_utf8_text_is_a_400_not_a_crash(
+    module: str, method: str, path: str, body: str, encoded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a body declared JSON whose bytes are not UTF-8 text (API Gateway passes such a body base64)
+    app = importlib.import_module(module).app
+    monkeypatch.setattr(app, "max_body_bytes", lambda: 32_768)
+    request = event(method.upper(), re.sub(r"\{[^}]+\}", "x", path), "application/json", body)
+    # When it reaches the API
+    answer = app.resolve({**request, "isBase64Encoded": encoded}, Context())
+    # Then it is refused as a bad request in our shape, before any route reads it
+    assert answer["statusCode"] == 400
+    assert json.loads(answer["body"])["error"] == "invalid_json"
+    assert "400" in openapi.schema()["paths"][path][method]["responses"]

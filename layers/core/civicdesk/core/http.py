@@ -7,7 +7,9 @@ A new API is a `JsonApi` (see there); its routes list their errors with `error_r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+import binascii
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -113,12 +115,6 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         return error_response(HTTPStatus.NOT_FOUND, "no_route", "No such path.")
 
 
-def too_large(limit: int) -> dict[str, Any]:
-    """A 413 in API Gateway v2's proxy shape, answered before the body is parsed at all."""
-    body = ErrorBody(error="body_too_large", message=f"The body is larger than {limit} bytes.")
-    return _proxy_answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, body)
-
-
 def error_responses(*statuses: HTTPStatus | tuple[HTTPStatus, str]) -> dict[int, OpenAPIResponse]:
     """OpenAPI `responses` for these error answers, each in the `ErrorBody` shape.
 
@@ -152,27 +148,47 @@ def is_json(content_type: str | None) -> bool:
     return True
 
 
-def unsupported_media_type(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A 415 for an API Gateway v2 event whose body is not declared JSON; None when it may go on."""
-    if not event.get("body"):
-        return None
+def front_door(event: Mapping[str, Any], max_body_bytes: int | None) -> dict[str, Any]:
+    """An API Gateway v2 event checked before anything parses its body: the refusal, or the event.
+
+    A body over `max_body_bytes` is 413; one not declared JSON is 415; one that is not UTF-8 text
+    (JSON on the wire is UTF-8, RFC 8259) is 400. An event that passes carries its body as text with
+    `Content-Type: application/json`, as Powertools reads it (it refuses `Application/JSON`, and
+    fails on a base64 body that is not UTF-8). A refusal is a proxy answer: it has a `statusCode`.
+    """
+    text = event.get("body")
+    if not text:
+        return dict(event)
+    try:
+        raw = base64.b64decode(text, validate=True) if event.get("isBase64Encoded") else text.encode()
+    except (binascii.Error, ValueError):  # bad base64, or a lone surrogate that cannot be encoded
+        raw = None
+    if max_body_bytes is not None and len(raw if raw is not None else text) > max_body_bytes:
+        return _refusal(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"The body is larger than {max_body_bytes} bytes."
+        )
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    if is_json(headers.get("content-type")):
-        return None
-    message = "Send the body as JSON (Content-Type: application/json)."
-    return _proxy_answer(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE, ErrorBody(error="unsupported_media_type", message=message)
-    )
+    if not is_json(headers.get("content-type")):
+        return _refusal(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send the body as JSON (Content-Type: application/json)."
+        )
+    try:
+        body = raw.decode() if raw is not None else None
+    except UnicodeDecodeError:
+        body = None
+    if body is None:
+        return _refusal(HTTPStatus.BAD_REQUEST, "The body is not UTF-8 text.")
+    return {**event, "body": body, "isBase64Encoded": False, "headers": {**headers, "content-type": JSON}}
 
 
 class JsonApi(APIGatewayHttpResolver):
     """A Powertools HTTP API that reads JSON bodies only and answers every error as `ErrorBody`.
 
-    Any other body is refused with 415 before Powertools parses it: Powertools would read form and
-    multipart bodies, which any web page can make a visitor's browser send without a CORS preflight
-    (cross-site filing). A new API is built like this, and the rule comes with it:
+    Bodies pass `front_door` before Powertools sees them: Powertools would read form and multipart
+    bodies, which any web page can make a visitor's browser send without a CORS preflight
+    (cross-site filing). A new API is built like this, and the rules come with it:
 
-        app = JsonApi()
+        app = JsonApi(max_body_bytes=lambda: settings().max_body_bytes)
         app.configure_openapi(title=..., version=..., summary=...)
 
         @app.post("/things", responses={201: ..., **JSON_BODY_ERRORS})
@@ -181,24 +197,28 @@ class JsonApi(APIGatewayHttpResolver):
     Request validation is on, and the domain errors are mapped by `register_error_handlers`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_body_bytes: Callable[[], int] | None = None) -> None:
         super().__init__(enable_validation=True)
+        self.max_body_bytes = max_body_bytes  # read per request: settings load lazily, after import
         register_error_handlers(self)
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = unsupported_media_type(event)
-        if refused is not None:
-            return refused
-        if event.get("body"):  # spelt as Powertools expects it (`Application/JSON` is the same type)
-            headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-            event = {**event, "headers": {**headers, "content-type": JSON}}
-        return super().resolve(event, context)
+        admitted = front_door(event, self.max_body_bytes() if self.max_body_bytes else None)
+        return admitted if "statusCode" in admitted else super().resolve(admitted, context)
 
 
-def _proxy_answer(status: HTTPStatus, body: ErrorBody) -> dict[str, Any]:
+_REFUSALS = {
+    HTTPStatus.BAD_REQUEST: "invalid_json",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "body_too_large",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+}
+
+
+def _refusal(status: HTTPStatus, message: str) -> dict[str, Any]:
+    """An error in API Gateway v2's proxy shape, for answers given before the resolver runs."""
     return {
         "statusCode": status.value,
         "headers": {"Content-Type": JSON, "Cache-Control": "no-store"},
-        "body": body.model_dump_json(),
+        "body": ErrorBody(error=_REFUSALS[status], message=message).model_dump_json(),
         "isBase64Encoded": False,
     }
