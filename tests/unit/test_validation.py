@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from civicdesk.core.errors import InvalidInput
 from civicdesk.core.validation import (
     CatalogueCode,
-    CleanParagraphs,
     CleanText,
     Email,
     Latitude,
@@ -27,8 +26,8 @@ from tests.support import PROFILE
 class Form(BaseModel):
     """A contract as a staff API might write one, reusing the types."""
 
-    title: CleanText = Field(min_length=3, max_length=20)
-    note: CleanParagraphs | None = Field(default=None, max_length=50)
+    title: Annotated[str, CleanText(min_length=3, max_length=20)]
+    note: Annotated[str, CleanText(max_length=50, multiline=True)] | None = None
     phone: PhoneNumber | None = None
     email: Email | None = None
     lat: Latitude | None = None
@@ -81,11 +80,14 @@ def test_cleaned_text_holds_no_control_format_or_surrogate_character_and_is_stab
         assert clean_text(cleaned, multiline=multiline) == cleaned
 
 
-def test_lengths_count_the_cleaned_text() -> None:
-    # Given a title padded to length with invisible characters, and one made long by them
-    # Then the first is too short, and the second fits once cleaned
+def test_a_minimum_length_counts_the_cleaned_text_and_a_maximum_the_text_as_sent() -> None:
+    # Given a title padded to length with invisible characters
+    # Then it is too short: the padding does not count
     assert refused(title="ab" + "\u200b" * 10) == {"title": "string_too_short"}
-    assert Form.model_validate({"title": "abc" + "\u200b" * 100}).title == "abc"
+    # And a text longer than the maximum is refused as the API document says, even if cleaning
+    # would shorten it (the limit also bounds the work done on it)
+    assert refused(title="abc" + "\u200b" * 18) == {"title": "string_too_long"}
+    assert Form.model_validate({"title": "abc" + "\u200b" * 17}).title == "abc"
 
 
 def test_text_without_a_letter_or_digit_is_not_text() -> None:

@@ -5,29 +5,30 @@ latitude in lax mode, a regex passes `<script>@x.yy` for an e-mail. Contracts us
 of bare `str`/`float`, so every channel's API refuses such input with a 422 naming the field:
 
     class ContactIn(BaseModel):
-        name: CleanText | None = Field(default=None, max_length=120)
+        name: Annotated[str, CleanText(max_length=120)] | None = None
         phone: PhoneNumber | None = None      # stored in E.164
         email: Email | None = None
 
     class NoteIn(BaseModel):
-        text: CleanParagraphs = Field(min_length=1, max_length=4000)
+        text: Annotated[str, CleanText(min_length=1, max_length=4000, multiline=True)]
         lat: Latitude
         lon: Longitude
 
-Lengths given with `Field` are checked on the cleaned text. A point's place in the municipality is
-checked where the profile is known (`require_inside`, raised as a 422 by `civicdesk.core.http`).
+A point's place in the municipality is checked where the profile is known (`require_inside`, raised
+as a 422 by `civicdesk.core.http`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Protocol
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BeforeValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from civicdesk.core.errors import InvalidInput
 
@@ -105,25 +106,42 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def _clean_line(value: object) -> object:
-    return clean_text(value) if isinstance(value, str) else value
-
-
-def _clean_paragraphs(value: object) -> object:
-    return clean_text(value, multiline=True) if isinstance(value, str) else value
-
-
 def _has_words(value: str) -> str:
     if value and not any(unicodedata.category(char)[0] in "LN" for char in value):
         raise PydanticCustomError("no_words", "Text must contain letters or digits")
     return value
 
 
-CleanText = Annotated[str, BeforeValidator(_clean_line), AfterValidator(_has_words)]
-"""One line of free text (a name, an address), cleaned by `clean_text`; lengths count what remains."""
+@dataclass(frozen=True)
+class CleanText:
+    """Free text as a person meant it, as `Annotated[str, CleanText(max_length=300)]`.
 
-CleanParagraphs = Annotated[str, BeforeValidator(_clean_paragraphs), AfterValidator(_has_words)]
-"""Free text that may keep line breaks (a description, a reply), cleaned by `clean_text`."""
+    The text is cleaned by `clean_text` (line breaks kept when `multiline`); `min_length` counts what
+    remains, so invisible padding never makes a text long enough. `max_length` holds for the text as
+    sent too, as the API document says. Non-empty text must hold a letter or a digit, unless `words`
+    is off (a phone number or an e-mail address has its own, finer check).
+    """
+
+    max_length: int
+    min_length: int = 0
+    multiline: bool = False
+    words: bool = True
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        text = core_schema.str_schema(min_length=self.min_length or None, max_length=self.max_length)
+        checked = core_schema.no_info_after_validator_function(_has_words, text) if self.words else text
+        return core_schema.no_info_before_validator_function(self._clean, checked)
+
+    def _clean(self, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # the string schema refuses it
+        if len(value) > self.max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": self.max_length},
+            )
+        return clean_text(value, multiline=self.multiline)
 
 
 def _phone(value: str) -> str:
@@ -138,12 +156,11 @@ def _phone(value: str) -> str:
     return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
 
 
-# Field first: its lengths then apply to the cleaned string, before the library parses it.
 PhoneNumber = Annotated[
     str,
-    Field(min_length=1, max_length=32, examples=["0532 123 45 67"]),
-    BeforeValidator(_clean_line),
+    CleanText(min_length=1, max_length=32, words=False),
     AfterValidator(_phone),
+    Field(examples=["0532 123 45 67"]),
 ]
 """A phone number as people write it (Turkish when it has no country code), stored in E.164."""
 
@@ -160,9 +177,9 @@ def _email(value: str) -> str:
 
 Email = Annotated[
     str,
-    Field(min_length=3, max_length=254, json_schema_extra={"format": "email"}),
-    BeforeValidator(_clean_line),
+    CleanText(min_length=3, max_length=254, words=False),
     AfterValidator(_email),
+    Field(json_schema_extra={"format": "email"}),
 ]
 """An e-mail address checked by `email-validator` (syntax, not deliverability), stored lower-case."""
 

@@ -7,6 +7,7 @@ timeline only, and the contact item is never read on this path.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -15,7 +16,6 @@ from civicdesk.core.clock import local
 from civicdesk.core.validation import (
     Area,
     CatalogueCode,
-    CleanParagraphs,
     CleanText,
     Email,
     Latitude,
@@ -44,7 +44,7 @@ class ContactIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: CleanText | None = Field(default=None, max_length=120)
+    name: Annotated[str, CleanText(max_length=120)] | None = None
     phone: PhoneNumber | None = Field(default=None, description="stored in E.164 (`+905321234567`)")
     email: Email | None = None
 
@@ -57,7 +57,7 @@ class LocationIn(BaseModel):
 
     lat: Latitude | None = None
     lon: Longitude | None = None
-    address: CleanText | None = Field(default=None, max_length=300)
+    address: Annotated[str, CleanText(max_length=300)] | None = None
 
     @model_validator(mode="after")
     def _point_is_whole(self) -> LocationIn:
@@ -78,8 +78,8 @@ class NewRequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: CleanParagraphs = Field(
-        min_length=10, max_length=4000, description="what and where, in the citizen's words"
+    description: Annotated[str, CleanText(min_length=10, max_length=4000, multiline=True)] = Field(
+        description="what and where, in the citizen's words"
     )
     category: CatalogueCode | None = Field(default=None, description="a code from `GET /catalog`")
     kind: Kind = Kind.REQUEST
