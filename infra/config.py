@@ -57,6 +57,9 @@ class StageConfig:
     whatsapp_template_name: str = "civic_desk_update"
     whatsapp_media_retention_days: int = 730
     whatsapp_draft_media_days: int = 3
+    # Staff sign-in: scripts and tests may sign in with a password (USER_PASSWORD_AUTH) in dev; prod
+    # allows SRP only, so a password never leaves the browser.
+    staff_password_auth: bool = False
 
     @property
     def is_prod(self) -> bool:
@@ -104,6 +107,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             cors_allow_origins=DEV_WEB_ORIGINS,
             alarm_email=alarm_email,
             profile=chosen,
+            staff_password_auth=True,
         )
     if stage == "prod":
         origin = _optional_str(context("web_origin")) or PROD_WEB_ORIGIN_PLACEHOLDER

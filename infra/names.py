@@ -25,6 +25,8 @@ ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
 ENV_SLA_WARN_LEAD_HOURS: Final = "SLA_WARN_LEAD_HOURS"
 ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
 ENV_PROFILE: Final = "PROFILE"
+ENV_CITIZEN_KEY_SECRET_ID: Final = "CITIZEN_KEY_SECRET_ID"  # noqa: S105 - a variable name
+ENV_MEDIA_BUCKET: Final = "MEDIA_BUCKET"
 # WhatsApp (read by civicdesk.whatsapp.config.WhatsAppSettings): the secret's ARN, never its values.
 ENV_WHATSAPP_SECRET_ID: Final = "WHATSAPP_SECRET_ID"  # noqa: S105 - a variable name, not a secret
 ENV_WHATSAPP_MEDIA_BUCKET: Final = "WHATSAPP_MEDIA_BUCKET"
@@ -46,6 +48,10 @@ OUTPUT_EVENT_BUS_NAME: Final = "EventBusName"
 OUTPUT_ROUTER_ARN: Final = "RouterArn"
 OUTPUT_WHATSAPP_WEBHOOK_URL: Final = "WhatsAppWebhookUrl"
 OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an output id
+OUTPUT_STAFF_USER_POOL_ID: Final = "StaffUserPoolId"
+OUTPUT_STAFF_CLIENT_ID: Final = "StaffClientId"
+# The staff user pool: a member's departments (an attribute only administrators may write).
+STAFF_DEPARTMENTS_ATTRIBUTE: Final = "departments"
 
 
 # Catalogue seed custom resource.
@@ -63,6 +69,8 @@ FUNCTION_SLA_CHECKER: Final = "sla_checker"
 HANDLER_SLA_CHECKER: Final = "handler.lambda_handler"
 FUNCTION_WHATSAPP: Final = "whatsapp"
 HANDLER_WHATSAPP: Final = "handler.lambda_handler"
+FUNCTION_STAFF: Final = "staff"
+HANDLER_STAFF: Final = "handler.lambda_handler"
 
 
 def stack_name(stage: str) -> str:

@@ -10,12 +10,14 @@ from constructs import Construct
 from infra import names
 from infra.capabilities.api import PublicApi
 from infra.capabilities.catalogue import CatalogueSeed
+from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.platform import Platform
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
+from infra.capabilities.staff import StaffApi
 from infra.capabilities.storage import Storage
 from infra.capabilities.web import CitizenWeb
 from infra.capabilities.whatsapp import WhatsAppChannel
@@ -31,7 +33,14 @@ class CivicDeskStack(Stack):
         self.monitoring = Monitoring(self, "Monitoring", config=config)
         self.storage = Storage(self, "Storage", config=config, monitoring=self.monitoring)
         self.layers = CivicLayers(self, "Layers")
-        platform = Platform(config, self.layers.all, self.monitoring, self.storage.table, self.storage.key)
+        platform = Platform(
+            config,
+            self.layers.all,
+            self.monitoring,
+            self.storage.table,
+            self.storage.key,
+            self.storage.citizen_key,
+        )
         self.catalogue = CatalogueSeed(self, "Catalogue", platform=platform)
         self.intake = Intake(self, "Intake", platform=platform)
         self.router = Router(self, "Router", platform=platform)
@@ -46,6 +55,16 @@ class CivicDeskStack(Stack):
             platform=platform,
             http_api=self.api.http_api,
             privacy_url=self.web.url,
+        )
+        self.identity = StaffIdentity(self, "StaffIdentity", config=config)
+        self.staff = StaffApi(
+            self,
+            "Staff",
+            platform=platform,
+            identity=self.identity,
+            http_api=self.api.http_api,
+            media=self.whatsapp.media,
+            media_key=self.whatsapp.key,
         )
         self.monitoring.finish()
 
@@ -74,6 +93,18 @@ class CivicDeskStack(Stack):
             names.OUTPUT_ROUTER_ARN,
             value=self.router.state_machine.state_machine_arn,
             description="The router state machine",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_STAFF_USER_POOL_ID,
+            value=self.identity.user_pool.user_pool_id,
+            description="The staff user pool: create accounts, add them to role groups",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_STAFF_CLIENT_ID,
+            value=self.identity.client.user_pool_client_id,
+            description="The staff console's app client",
         )
         CfnOutput(
             self, names.OUTPUT_TABLE_NAME, value=self.storage.table.table_name, description="The pool table"

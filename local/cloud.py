@@ -93,6 +93,8 @@ class LocalResources:
     functions: dict[str, LocalFunction] = field(default_factory=dict)
     schedules: list[Schedule] = field(default_factory=list)
     tables: dict[str, str] = field(default_factory=dict)
+    user_pool_clients: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """App client logical id -> (user pool id, client id)."""
 
     def handlers(self) -> dict[str, Handler]:
         """Function name -> the handler callable, imported from the source tree."""
@@ -234,6 +236,7 @@ def create_from_template(template: Template, stack_name: str = "CivicDesk-Local"
     _create_buses(template, created)
     _create_buckets(template, created)
     _create_secrets(template, created)
+    _create_user_pools(template, created, resolve)
     _create_functions(template, created, resolve)
     _create_event_source_mappings(template, created, resolve)
     _create_state_machines(template, created, resolve)
@@ -317,6 +320,40 @@ def _create_secrets(template: Template, created: LocalResources) -> None:
         arn = client.create_secret(Name=f"{PREFIX}-{logical_id}", SecretString=value)["ARN"]
         created.refs[logical_id] = arn  # Ref of a secret is its ARN
         created.attributes[logical_id] = {"Id": arn}
+
+
+def _create_user_pools(template: Template, created: LocalResources, resolve: Resolver) -> None:
+    """Cognito user pools, their groups and app clients (CloudFormation in moto skips Cognito)."""
+    client = boto3.client("cognito-idp")
+    for logical_id, props in resources(template, "AWS::Cognito::UserPool"):
+        pool = client.create_user_pool(
+            PoolName=props.get("UserPoolName", logical_id),
+            Policies=props.get("Policies", {}),
+            UsernameAttributes=props.get("UsernameAttributes", []),
+            Schema=props.get("Schema", []),
+            MfaConfiguration="OFF",  # locally: demo accounts sign in with a password alone
+        )["UserPool"]
+        created.refs[logical_id] = pool["Id"]
+        created.attributes[logical_id] = {
+            "Arn": pool["Arn"],
+            "ProviderURL": f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
+        }
+    for logical_id, props in resources(template, "AWS::Cognito::UserPoolGroup"):
+        pool_id = resolve(props["UserPoolId"])
+        client.create_group(
+            UserPoolId=pool_id, GroupName=props["GroupName"], Description=props.get("Description", "")
+        )
+        created.refs[logical_id] = props["GroupName"]
+    for logical_id, props in resources(template, "AWS::Cognito::UserPoolClient"):
+        made = client.create_user_pool_client(
+            UserPoolId=resolve(props["UserPoolId"]),
+            ClientName=props.get("ClientName", logical_id),
+            ExplicitAuthFlows=props.get("ExplicitAuthFlows", []),
+            ReadAttributes=props.get("ReadAttributes", []),
+            WriteAttributes=props.get("WriteAttributes", []),
+        )["UserPoolClient"]
+        created.refs[logical_id] = made["ClientId"]
+        created.user_pool_clients[logical_id] = (made["UserPoolId"], made["ClientId"])
 
 
 def _create_functions(template: Template, created: LocalResources, resolve: Resolver) -> None:

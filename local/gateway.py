@@ -271,9 +271,11 @@ class Gateway:
         openapi: Callable[[], dict[str, Any]] | None = None,
         local_pages: Callable[[Request], Response | None] | None = None,
         web_config: Mapping[str, Any] | None = None,
+        staff_config: Mapping[str, Any] | None = None,
     ) -> None:
         self.api = api
         self.web_config = dict(web_config or {"apiUrl": ""})  # the pages' config.json, as infra writes it
+        self.staff_config = dict(staff_config or {})  # how the staff console signs in, with the demo users
         self.handlers = handlers
         self.timeouts = timeouts or {}
         self.openapi = openapi
@@ -359,6 +361,8 @@ class Gateway:
         if request.method not in ("GET", "HEAD"):
             return _error(404, "no_route", "No such path.")
         path = request.path
+        if path == "/staff/config.json" and self.staff_config:
+            return Response(json.dumps(self.staff_config), content_type="application/json")
         if path == "/config.json":
             # same origin locally; in AWS the stack writes the API's URL here
             return Response(json.dumps(self.web_config), content_type="application/json")

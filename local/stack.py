@@ -35,6 +35,7 @@ from local.cloud import REGION, LocalResources, Resolver, create_from_template, 
 from local.gateway import Gateway, read_api
 from local.lambdas import bridged
 from local.simulator import Simulator
+from local.staff_demo import create_demo_users, staff_config
 from local.template import Template, load
 from local.timer import Timer
 from local.whatsapp_fake import FakeCloudApi, secret_id, use_local_credentials
@@ -197,6 +198,7 @@ def running(
 
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
+        create_demo_users(resources)
         bridge.wait_idle()
         if sample:
             from local.sample import load_sample
@@ -216,6 +218,7 @@ def running(
             openapi=schema,
             local_pages=simulator,
             web_config=web_config(profile),
+            staff_config=staff_config(resources, emulator_url),
         )
         server = make_server(host, port, gateway, threaded=True)
         gateway.serve_at(host, server.server_port)

@@ -3,8 +3,9 @@
 The fake records every outbound message (`POST /{version}/{phone-number-id}/messages`, bearer token
 checked) and serves media like the Graph API: `GET /{version}/{media-id}` answers the download URL and
 sha256, the URL answers the bytes. `fail_next(...)` makes the next calls answer an error status, to
-exercise the client's retries. The local stack points the WhatsApp function's `WHATSAPP_API_BASE`
-at it and fills the function's secret with `LOCAL_CREDENTIALS`.
+exercise the client's retries; `media_urls` makes a lookup answer another URL (elsewhere, or one that
+redirects), as a hijacked lookup could, and `paths` records every path asked for. The local stack
+points the WhatsApp function's `WHATSAPP_API_BASE` at it and fills its secret with `LOCAL_CREDENTIALS`.
 
 The builders (`text_message`, `delivery`, ...) produce webhook payloads exactly as documented for the
 Cloud API `messages` webhook, for the simulator, the tests and the bench.
@@ -38,7 +39,6 @@ LOCAL_CREDENTIALS = {
     "app_secret": "local-app-secret-not-for-production",
     "verify_token": "local-verify-token-not-for-production",
     "access_token": "local-access-token-not-for-production",
-    "citizen_key": "local-citizen-key-not-for-production-0123456789",
 }
 
 
@@ -64,6 +64,8 @@ class FakeCloudApi:
         self.host = host
         self.sent: list[dict[str, Any]] = []
         self.media: dict[str, tuple[bytes, str]] = {}
+        self.media_urls: dict[str, str] = {}
+        self.paths: list[str] = []
         self.calls = 0
         self._failures: deque[int] = deque()
         self._lock = threading.Lock()
@@ -74,6 +76,7 @@ class FakeCloudApi:
                 Rule("/<version>/<phone>/messages", methods=["POST"], endpoint="send"),
                 Rule("/<version>/<media_id>", methods=["GET"], endpoint="media_info"),
                 Rule("/download/<media_id>", methods=["GET"], endpoint="download"),
+                Rule("/redirect/<media_id>", methods=["GET"], endpoint="redirect"),
                 Rule("/_sent", methods=["GET"], endpoint="recorded"),
                 Rule("/_media", methods=["POST"], endpoint="upload"),
             ]
@@ -140,6 +143,7 @@ class FakeCloudApi:
         if endpoint in ("recorded", "upload"):  # the simulator's helpers, loopback only
             return self.recorded(request) if endpoint == "recorded" else self.upload(request)
         self.calls += 1
+        self.paths.append(request.path)
         if request.headers.get("Authorization") != f"Bearer {self.access_token}":
             return _json({"error": {"message": "Invalid OAuth access token.", "code": 190}}, 401)
         if self._failures:
@@ -172,7 +176,7 @@ class FakeCloudApi:
         return _json(
             {
                 "messaging_product": "whatsapp",
-                "url": f"{self.root}/download/{media_id}",
+                "url": self.media_urls.get(media_id, f"{self.root}/download/{media_id}"),
                 "mime_type": mime_type,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "file_size": len(data),
@@ -186,6 +190,9 @@ class FakeCloudApi:
             return _json({"error": {"message": "Not found", "code": 100}}, 404)
         data, mime_type = found
         return Response(data, content_type=mime_type)
+
+    def redirect(self, request: Request, media_id: str) -> Response:
+        return Response(status=302, headers={"Location": f"{self.root}/download/{media_id}"})
 
     def recorded(self, request: Request) -> Response:
         to = request.args.get("to")

@@ -24,7 +24,7 @@ from civicdesk.core.http import JSON_BODY_ERRORS, JsonApi, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.profile.model import Profile
-from civicdesk.requests import codes, intake
+from civicdesk.requests import citizens, codes, intake
 from civicdesk.requests import contracts as public_api
 from civicdesk.requests.models import Channel
 from civicdesk.requests.repository import RequestRepository
@@ -84,6 +84,7 @@ def create_request(
         location=body.location.to_domain() if body.location else None,
         contact=body.contact.to_domain() if body.contact else None,
         language=body.language,
+        citizen=citizens.link(body.contact.phone if body.contact else None, runtime.citizen_key),
     )
     request = intake.file_request(new, catalogue=catalogue, requests=requests)
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})

@@ -1,9 +1,10 @@
 """The WhatsApp Business webhook: Meta's verification handshake and signed message deliveries.
 
 Thin: the signature is checked over the raw body before anything is parsed, the payload is parsed
-into `civicdesk.whatsapp.payloads`, and `civicdesk.whatsapp.service` does the work. A signed but
-malformed payload is answered 200 (logged without content): Meta would otherwise redeliver for days
-something that can never succeed.
+into `civicdesk.whatsapp.payloads`, and `civicdesk.whatsapp.service` does the work, message by
+message. A signed message or status that cannot be what it claims is refused on its own and counted
+in the answer (`refused`); a body that is not a delivery at all is `ignored`. Both are answered 200
+(logged without content): Meta would otherwise redeliver for days something that can never succeed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from civicdesk.core.http import JsonApi, error_response, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
@@ -48,9 +49,10 @@ def _refused(refusal: Refused) -> Response[str]:
 
 
 class Received(BaseModel):
-    status: Literal["received", "ignored"]
-    messages: int = 0
-    statuses: int = 0
+    status: Literal["received", "ignored"] = Field(description='"ignored": the body is not a delivery at all')
+    messages: int = Field(default=0, description="messages handled")
+    statuses: int = Field(default=0, description="delivery statuses recorded")
+    refused: int = Field(default=0, description="messages and statuses refused on their own")
 
 
 @app.get(
@@ -96,7 +98,7 @@ def verify(
     tags=["whatsapp"],
     responses={
         200: {
-            "description": "Accepted (or ignored: malformed)",
+            "description": "Accepted, element by element (or ignored: not a delivery)",
             "content": {"application/json": {"model": Received}},
         },
         **error_responses(
@@ -124,13 +126,17 @@ def receive() -> Response[Received]:
         raise Refused(HTTPStatus.FORBIDDEN, "invalid_signature", "X-Hub-Signature-256 does not match.")
     try:
         delivery = Delivery.model_validate_json(raw)
-    except ValidationError as error:
+    except ValidationError as error:  # not JSON, or no list of entries: nothing in it can be read
         problems = [{"loc": e["loc"], "type": e["type"]} for e in error.errors(include_input=False)]
         logger.warning("malformed webhook ignored", extra={"problems": problems[:MAX_LOGGED_ERRORS]})
         metrics.add_metric(name="WhatsAppMalformed", unit=MetricUnit.Count, value=1)
         return _ok(Received(status="ignored"))
     summary = runtime.service().handle(delivery)
-    return _ok(Received(status="received", messages=summary.messages, statuses=summary.statuses))
+    return _ok(
+        Received(
+            status="received", messages=summary.messages, statuses=summary.statuses, refused=summary.refused
+        )
+    )
 
 
 def raw_body(body: str | None, is_base64: bool) -> bytes | None:

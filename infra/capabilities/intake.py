@@ -43,6 +43,7 @@ class Intake(Construct):
             environment={
                 names.ENV_TABLE_NAME: table.table_name,
                 names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                **platform.citizen_key_environment(),
             },
             description="Civic Desk: citizen intake API (file a request, public status, catalogue)",
         )
@@ -50,6 +51,7 @@ class Intake(Construct):
             iam.PolicyStatement(actions=list(INTAKE_TABLE_ACTIONS), resources=[table.table_arn])
         )
         self.handler.grant_key_use(key)
+        platform.grant_citizen_key(self.handler.role)
 
     @property
     def function(self) -> lambda_.IFunction:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from civicdesk import layout
 from infra.capabilities.monitoring import Monitoring
 from infra.config import StageConfig
+from infra.nag import acknowledge
 
 # Operations the functions use today; their throttles and system errors are what the alarms watch.
 WATCHED_OPERATIONS = (
@@ -66,6 +68,23 @@ class Storage(Construct):
                 sort_key=_string(index.sk),
                 projection_type=dynamodb.ProjectionType.ALL,
             )
+        self.citizen_key = secretsmanager.Secret(
+            self,
+            "CitizenKey",
+            description=f"Civic Desk {config.stage}: the key of the citizen index (HMAC of phone numbers). "
+            "Never rotate it: every link between a citizen's requests is keyed by it.",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=64
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.citizen_key.node.default_child,  # type: ignore[arg-type]
+            "AwsSolutions-SMG4",
+            "Not a credential but a pseudonymisation key: rotating it would orphan every citizen-index "
+            "entry (the hashes that link a caller's requests across channels); secret, never rotated.",
+        )
         self._add_alarms(monitoring)
 
     def _add_alarms(self, monitoring: Monitoring) -> None:

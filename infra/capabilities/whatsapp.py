@@ -38,7 +38,8 @@ WEBHOOK_PATH = "/webhooks/whatsapp"
 WEBHOOK_ROUTES = (apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST)
 MEDIA_PREFIX = "whatsapp/"
 UNSET_CREDENTIAL = "REPLACE_ME"  # civicdesk.whatsapp.config.PLACEHOLDER (the function refuses it)
-GENERATED_FIELD = "citizen_key"
+GENERATED_FIELD = "verify_token"
+"""We choose the verify token (and enter it in Meta's dashboard): the stack generates it."""
 # Get/Query: conversation, catalogue, citizen index, status; Put/Update: conversation, idempotency
 # records, timeline entries, delivery status; ConditionCheck: the filing transaction.
 WHATSAPP_TABLE_ACTIONS = (
@@ -97,10 +98,12 @@ class WhatsAppChannel(Construct):
                 names.ENV_WHATSAPP_API_BASE: config.whatsapp_api_base,
                 names.ENV_WHATSAPP_TEMPLATE_NAME: config.whatsapp_template_name,
                 names.ENV_WHATSAPP_PRIVACY_URL: privacy_url,
+                **platform.citizen_key_environment(),
             },
             description="Civic Desk: WhatsApp Business webhook (guided dialogue, status answers)",
         )
         self._grant(table, table_key)
+        platform.grant_citizen_key(self.handler.role)
         self._routes(http_api)
         self._alarms(monitoring)
 
@@ -109,12 +112,12 @@ class WhatsAppChannel(Construct):
         return self.handler.function
 
     def _secret(self, config: StageConfig) -> secretsmanager.Secret:
-        placeholders = dict.fromkeys(("app_secret", "verify_token", "access_token"), UNSET_CREDENTIAL)
+        placeholders = dict.fromkeys(("app_secret", "access_token"), UNSET_CREDENTIAL)
         secret = secretsmanager.Secret(
             self,
             "Secret",
-            description=f"Civic Desk {config.stage}: WhatsApp Cloud API credentials (JSON) and the "
-            "citizen-index key. Replace each REPLACE_ME with the value from Meta's app dashboard.",
+            description=f"Civic Desk {config.stage}: WhatsApp Cloud API credentials (JSON). Replace each "
+            "REPLACE_ME with the value from Meta's app dashboard; enter verify_token there.",
             encryption_key=self.key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps(placeholders),
@@ -128,8 +131,7 @@ class WhatsAppChannel(Construct):
             secret.node.default_child,  # type: ignore[arg-type]
             "AwsSolutions-SMG4",
             "Meta issues the app secret and access token and rotates them in its own app dashboard; an "
-            "operator pastes the new values here. The citizen-index key must never rotate: the hashes "
-            "that link a citizen's requests are keyed by it.",
+            "operator pastes the new values here (and may change the verify token in both places).",
         )
         return secret
 

@@ -52,11 +52,13 @@ def test_the_function_gets_the_secrets_arn_and_never_a_secret_value(any_synth: S
     assert variables[names.ENV_WHATSAPP_SECRET_ID] == {"Ref": secret_id}
     text = json.dumps(variables).lower()
     assert "replace_me" not in text
-    others = [k for k in variables if k != names.ENV_WHATSAPP_SECRET_ID]
+    others = [
+        k for k in variables if k not in (names.ENV_WHATSAPP_SECRET_ID, names.ENV_CITIZEN_KEY_SECRET_ID)
+    ]
     assert not [k for k in others if any(word in k for word in ("TOKEN", "SECRET", "KEY", "PASSWORD"))]
-    # And the secret itself holds only placeholders and a generated key in the template
+    # And the secret itself holds only placeholders and the generated verify token in the template
     generate = secret["Properties"]["GenerateSecretString"]
-    assert generate["GenerateStringKey"] == "citizen_key"
+    assert generate["GenerateStringKey"] == "verify_token"
     assert generate["PasswordLength"] >= 32
     assert set(json.loads(generate["SecretStringTemplate"]).values()) == {wa_config.PLACEHOLDER}
 
@@ -122,12 +124,14 @@ def test_the_function_may_do_exactly_what_the_channel_needs(dev_synth: Synth) ->
     assert {st["Action"] for st in by_service["s3"]} == {"s3:PutObject", "s3:PutObjectTagging"}
     for st in by_service["s3"]:
         assert st["Resource"]["Fn::Join"][1][1] == "/whatsapp/*"
-    # And the one secret, read only
+    # And two secrets, read only: Meta's credentials and the citizen-index key
+    citizen_key = function["Properties"]["Environment"]["Variables"][names.ENV_CITIZEN_KEY_SECRET_ID]
     assert {st["Action"] for st in by_service["secretsmanager"]} == {
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
     }
-    assert all(st["Resource"] == {"Ref": secret_id} for st in by_service["secretsmanager"])
+    resources = {json.dumps(r) for st in by_service["secretsmanager"] for r in as_list(st["Resource"])}
+    assert resources == {json.dumps({"Ref": secret_id}), json.dumps(citizen_key)}
 
 
 def test_replies_that_cannot_be_sent_raise_an_alarm(dev_synth: Synth) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 
 
@@ -72,10 +73,14 @@ def intake(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleT
     from civicdesk import runtime
     from functions.intake import handler
 
+    key = boto3.client("secretsmanager").create_secret(Name="citizen-key", SecretString="test-citizen-key")
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")
+    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", key["ARN"])  # the API links citizens by a keyed hash
+    handler.settings.cache_clear()
     runtime.reset()
     yield handler
+    handler.settings.cache_clear()
     runtime.reset()
 
 

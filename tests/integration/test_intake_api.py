@@ -13,6 +13,7 @@ import pytest
 from civicdesk.core.clock import parse_iso
 from civicdesk.core.dynamo import serialize
 from civicdesk.layout import CATALOGUE_PK as CATALOG_PK
+from civicdesk.layout import CITIZEN_PREFIX
 from civicdesk.requests.models import EntryType, TimelineEntry
 from civicdesk.requests.repository import entry_item
 from local.calls import counting_aws_calls
@@ -65,14 +66,23 @@ def test_a_citizen_files_a_request_and_gets_a_tracking_code(call: Call, table_na
     received, due = parse_iso(answer.body["received_at"]), parse_iso(answer.body["due_at"])
     assert due - received == timedelta(hours=4)  # the catalogue's promise for an injured animal
     assert answer.body["code"] in answer.body["message"]["tr"]
-    # And exactly one write call stored the request, its first timeline entry and the contact
+    # And exactly one write call stored the request, its first timeline entry, the contact and the
+    # citizen index entry (under a keyed hash of the phone)
     writes = {
         op: n
         for op, n in calls.items()
         if op.split(":")[1].startswith(("Put", "Update", "Transact", "Batch"))
     }
     assert writes == {"dynamodb:TransactWriteItems": 1}
-    assert sorted(i["sk"]["S"].split("#")[0] for i in pool_items(table_name)) == ["CONTACT", "EVT", "REQ"]
+    items = pool_items(table_name)
+    assert sorted(
+        i["sk"]["S"].split("#")[0] for i in items if not i["pk"]["S"].startswith(CITIZEN_PREFIX)
+    ) == [
+        "CONTACT",
+        "EVT",
+        "REQ",
+    ]
+    assert len([i for i in items if i["pk"]["S"].startswith(CITIZEN_PREFIX)]) == 1
 
 
 def test_without_a_category_the_default_48_hours_apply(call: Call) -> None:

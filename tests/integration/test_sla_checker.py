@@ -482,8 +482,9 @@ def test_a_request_never_routed_goes_to_triage_after_ten_minutes(
         Status.TRIAGE,
         "system:sla-checker",
     )
-    assert change.text is not None
-    assert "el ile" in change.text
+    assert change.text is None  # nothing for the citizen to read; the reason is for staff
+    assert change.note is not None
+    assert "el ile" in change.note
     # And its deadline clock keeps running: triage is still open
     assert in_due_index(store, lost.code)
     # And the citizen sees the new status in the public timeline, without the internal reason

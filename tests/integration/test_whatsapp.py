@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from civicdesk.core.observability import logger
 from civicdesk.requests import codes
 from civicdesk.whatsapp import runtime as wa_runtime
 from civicdesk.whatsapp.signature import sign
@@ -125,6 +128,17 @@ def channel(dev_synth: Synth) -> Iterator[Channel]:
         yield channel
         channel.settle()
     wa_runtime.reset()
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """The function's log lines, formatted as in Lambda (the logger keeps the stdout of its import)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield stream
+    logger.handlers.remove(handler)
 
 
 def full_dialogue(channel: Channel, wa_id: str = AYSE) -> dict[str, Any]:
@@ -237,7 +251,7 @@ def test_several_messages_in_one_delivery_are_each_handled_in_order(channel: Cha
         wa.text_message(AYSE, DOG),
     )
     # Then all three are handled: Ayşe is asked to confirm the topic, Mehmet too
-    assert answer.body == {"status": "received", "messages": 3, "statuses": 0}
+    assert answer.body == {"status": "received", "messages": 3, "statuses": 0, "refused": 0}
     assert "Veteriner" in channel.api.texts(AYSE)[-1]
     assert "Aydınlatma" in channel.api.texts(MEHMET)[-1]
     assert len(channel.of_type("conversation")) == 2
@@ -287,9 +301,30 @@ def test_until_the_app_secret_is_configured_deliveries_are_refused(channel: Chan
     assert channel.of_type("conversation") == []
 
 
-def test_a_signed_but_malformed_payload_is_answered_200_and_ignored(channel: Channel) -> None:
-    broken = wa.delivery([{**wa.text_message(AYSE, DOG), "from": "+90 532"}])
-    answer = channel.post(broken)
+def test_one_impossible_message_is_refused_alone_and_the_rest_of_the_delivery_is_handled(
+    channel: Channel, logged: io.StringIO
+) -> None:
+    # Given one delivery batching Ayşe's message, one with an impossible sender, and Mehmet's
+    broken = {**wa.text_message(AYSE, "Çöp alınmadı"), "from": "+90 532 111"}
+    delivery = wa.delivery([wa.text_message(AYSE, "Merhaba"), broken, wa.text_message(MEHMET, "Merhaba")])
+    # When it is posted, signed
+    answer = channel.post(delivery)
+    # Then the two good messages are answered and the bad one is counted as refused
+    assert answer.status == 200
+    assert answer.body == {"status": "received", "messages": 2, "statuses": 0, "refused": 1}
+    assert len(channel.of_type("conversation")) == 2
+    assert channel.api.texts(AYSE)
+    assert channel.api.texts(MEHMET)
+    # And the log says where and what was refused, and nothing of what it said or who sent it
+    lines = logged.getvalue()
+    assert "entry[0].changes[0].value.messages[1]" in lines
+    assert "from: string_pattern_mismatch" in lines
+    for secret in ("+90 532 111", "Çöp alınmadı", "\\u00c7\\u00f6p"):
+        assert secret not in lines
+
+
+def test_a_signed_body_that_is_no_delivery_is_answered_200_and_ignored(channel: Channel) -> None:
+    answer = channel.post({"object": "whatsapp_business_account", "entry": "nothing"})
     assert answer.status == 200
     assert answer.body["status"] == "ignored"
     assert channel.of_type("conversation") == []

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from civicdesk.catalogue.model import Catalogue, Keyword
 from civicdesk.core.textnorm import lower_tr
+from civicdesk.profile import model as profiles
 from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD, Classification, Classifier, KeywordClassifier
 from tests.support import SHIPPED
 
@@ -178,6 +179,45 @@ def test_a_neighbourhood_name_does_not_count_as_a_keyword(
     # Then the name only names the place
     assert (result.neighbourhood, result.category) == ("kazim_dirik", "lighting")
     assert "kazı" not in result.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "category"),
+    [
+        ("Kazım Dirik'te sokak lambaları yanmıyor", "kazim_dirik", "lighting"),
+        ("kazimdirikte direkteki lamba yanmıyor", "kazim_dirik", "lighting"),
+        ("Evka 3'te çöpler toplanmadı", "evka_3", "garbage"),
+    ],
+)
+def test_a_distinctive_neighbourhood_needs_no_marker_and_its_words_are_no_evidence(
+    classifier: KeywordClassifier, shipped: Catalogue, text: str, code: str, category: str
+) -> None:
+    # Given a neighbourhood named without "mahallesi", with a suffix, joined or apart
+    result = classifier.classify(text, shipped)
+    # Then it is found, and "Kazım Dirik" reads neither as "kazı" (road works) nor as a pole
+    assert (result.neighbourhood, result.category) == (code, category)
+    assert "kazı" not in result.matched
+
+
+def test_a_neighbourhood_named_by_an_everyday_word_keeps_the_word_as_evidence(
+    classifier: KeywordClassifier, shipped: Catalogue
+) -> None:
+    # Given Işıklar ("lights") and Çınar ("plane tree"), Bornova neighbourhoods, used as words
+    lights = classifier.classify("Köprünün üzerindeki ışıklar yanmıyor", shipped)
+    tree = classifier.classify("Çınar ağacının dalı kırıldı, yola düştü", shipped)
+    # Then no neighbourhood is read into them, and they count for their categories
+    assert (lights.neighbourhood, lights.category) == (None, "lighting")
+    assert (tree.neighbourhood, tree.category) == (None, "parks_trees")
+
+
+def test_another_profiles_neighbourhoods_are_read_by_the_same_rules(classifier: KeywordClassifier) -> None:
+    # Given the example profile, whose neighbourhoods are everyday words (castle, mosque, new, ...)
+    other = profiles.load("ornek").catalogue()
+    # Then a marked name is found, and the same word alone is only a word
+    marked = classifier.classify("Kale mahallesinde çöpler alınmadı", other)
+    alone = classifier.classify("Kalenin önünde çöpler alınmadı", other)
+    assert (marked.neighbourhood, marked.category) == ("kale", "garbage")
+    assert (alone.neighbourhood, alone.category) == (None, "garbage")
 
 
 def test_a_phrase_takes_its_words_from_shorter_keywords(

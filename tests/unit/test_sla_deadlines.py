@@ -147,7 +147,8 @@ def _entry(
             True,
         ),
         (_entry(EntryType.STATUS_CHANGED, status=Status.IN_PROGRESS, text="Ekip yolda."), True),
-        (_entry(EntryType.STATUS_CHANGED, status=Status.IN_PROGRESS), False),  # no word to the citizen
+        # the citizen sees "İşlemde" on the status page: that is an answer too
+        (_entry(EntryType.STATUS_CHANGED, status=Status.IN_PROGRESS), True),
         (_entry(EntryType.STATUS_CHANGED, status=Status.ROUTED), False),
         (_entry(EntryType.STATUS_CHANGED, status=Status.TRIAGE), False),
         (_entry(EntryType.INTERNAL_NOTE, public=False, text="ara"), False),

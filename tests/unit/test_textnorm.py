@@ -141,6 +141,13 @@ def test_distance_stops_early_above_the_limit() -> None:
     assert textnorm.distance("kopek", "belediye", limit=1) == 2
 
 
+@given(st.text(alphabet="abcde", max_size=8), st.text(alphabet="abcde", max_size=12), st.integers(0, 2))
+def test_prefix_distances_agree_with_the_distance_to_each_prefix(word: str, typed: str, limit: int) -> None:
+    # Given one table for every prefix / Then each entry is the distance to that prefix, within the limit
+    expected = {n: textnorm.distance(word, typed[:n], limit) for n in range(len(typed) + 1)}
+    assert textnorm.prefix_distances(word, typed, limit) == {n: d for n, d in expected.items() if d <= limit}
+
+
 def test_deletions_cover_every_single_and_double_deletion() -> None:
     assert textnorm.deletions("abc", 1) == {"abc", "bc", "ac", "ab"}
     assert {"a", "b", "c"} <= textnorm.deletions("abc", 2)

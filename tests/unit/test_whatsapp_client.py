@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -150,3 +154,84 @@ def test_hashes_are_accepted_in_hex_and_in_base64() -> None:
     assert digest_matches(b"x", base64.b64encode(digest).decode())
     assert not digest_matches(b"y", digest.hex())
     assert not digest_matches(b"x", "not a hash")
+
+
+# --- where the access token may go ---------------------------------------------------------------
+
+
+class _Recorder:
+    """The client's opener, watched: which URLs were opened with the token; Meta's hosts answer bytes."""
+
+    def __init__(self, meta_bytes: bytes = b"") -> None:
+        self.opened: list[str] = []
+        self.meta_bytes = meta_bytes
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Any:
+        self.opened.append(request.full_url)
+        if urllib.parse.urlsplit(request.full_url).hostname == "lookaside.fbsbx.com":
+            return io.BytesIO(self.meta_bytes)
+        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - the loopback fake
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example/steal",
+        "http://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",  # not HTTPS
+        "https://lookaside.fbsbx.com.attacker.example/x",
+        "https://lookaside.fbsbx.com@attacker.example/x",
+        "https://lookaside.fbsbx.com:8443/x",
+    ],
+)
+def test_a_media_url_off_metas_media_hosts_is_never_opened(api: FakeCloudApi, url: str) -> None:
+    # Given a media lookup that answers a download URL elsewhere (a hijacked or spoofed answer)
+    media_id = api.add_media(b"photo")
+    api.media_urls[media_id] = url
+    opener = _Recorder()
+    client = CloudApiClient(api.base_url, lambda: LOCAL_CREDENTIALS["access_token"], "tpl", open=opener)
+    # When the media is fetched / Then it is refused, and the URL never receives the token
+    with pytest.raises(CloudApiError):
+        client.media(media_id)
+    assert opener.opened == [f"{api.base_url}/{media_id}"]
+
+
+def test_a_media_url_on_metas_media_host_is_downloaded(api: FakeCloudApi) -> None:
+    # Given the URL form Meta documents for WhatsApp media
+    data = b"\xff\xd8\xff\xe0meta-photo"
+    media_id = api.add_media(data)
+    api.media_urls[media_id] = f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={media_id}"
+    opener = _Recorder(meta_bytes=data)
+    client = CloudApiClient(api.base_url, lambda: LOCAL_CREDENTIALS["access_token"], "tpl", open=opener)
+    # When fetched / Then the bytes come from there
+    _, got = client.media(media_id)
+    assert got == data
+    assert opener.opened[-1] == api.media_urls[media_id]
+
+
+def test_a_redirect_is_refused_not_followed_with_the_token(api: FakeCloudApi) -> None:
+    # Given a media URL that answers with a redirect
+    media_id = api.add_media(b"photo")
+    api.media_urls[media_id] = f"{api.root}/redirect/{media_id}"
+    # When fetched / Then the client stops at the redirect: the target is never asked for
+    with pytest.raises(CloudApiError) as refused:
+        client_for(api).media(media_id)
+    assert refused.value.status == 302
+    assert f"/download/{media_id}" not in api.paths
+
+
+@pytest.mark.parametrize("media_id", ["../me/phone_numbers", "123?fields=access_token", "123#x", "", "12 3"])
+def test_a_media_id_that_is_no_graph_id_is_refused_before_any_call(api: FakeCloudApi, media_id: str) -> None:
+    client = client_for(api)
+    with pytest.raises(CloudApiError):
+        client.media(media_id)
+    assert client.calls == 0
+
+
+@pytest.mark.parametrize("phone_number_id", ["106540352242922/../../me", "me", "1?x=y"])
+def test_a_phone_number_id_that_is_no_graph_id_is_refused_before_any_call(
+    api: FakeCloudApi, phone_number_id: str
+) -> None:
+    client = client_for(api)
+    with pytest.raises(CloudApiError):
+        client.send(phone_number_id, CITIZEN, TextMessage("x"), last_inbound_at=NOW)
+    assert client.calls == 0

@@ -10,6 +10,7 @@ from civicdesk.profile import geo
 from civicdesk.requests.models import Channel, Language
 from civicdesk.whatsapp import dialogue as d
 from civicdesk.whatsapp import messages as m
+from civicdesk.whatsapp import screens
 from civicdesk.whatsapp.messages import ButtonsMessage, ListMessage, TextMessage, payload
 from tests.support import PROFILE, SHIPPED
 
@@ -59,16 +60,16 @@ def at_step(step: d.Step) -> d.Conversation:
     if step is d.Step.CONFIRM_CATEGORY:
         return state
     if step is d.Step.CATEGORY:
-        return tap(state, d.CAT_LIST).conversation
+        return tap(state, screens.CAT_LIST).conversation
     if step is d.Step.DETAILS:
         return tap(say(None, "Merhaba").conversation, "cat:lighting").conversation
-    state = tap(state, d.CAT_OK).conversation
+    state = tap(state, screens.CAT_OK).conversation
     if step is d.Step.NEIGHBOURHOOD:
         return state
     state = tap(state, "nbh:erzene").conversation
     if step is d.Step.PHOTO:
         return state
-    return tap(state, d.PHOTO_SKIP).conversation
+    return tap(state, screens.PHOTO_SKIP).conversation
 
 
 # --- first contact -------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def test_a_first_message_that_describes_the_problem_is_not_asked_again() -> None
     assert "KVKK" in greeting.body
     assert isinstance(question, ButtonsMessage)
     assert "Veteriner" in question.body
-    assert [b.id for b in question.buttons] == [d.CAT_OK, d.CAT_LIST]
+    assert [b.id for b in question.buttons] == [screens.CAT_OK, screens.CAT_LIST]
     assert outcome.conversation.draft.neighbourhood == "erzene"
     assert outcome.conversation.step is d.Step.CONFIRM_CATEGORY
 
@@ -125,8 +126,8 @@ def test_every_active_topic_is_reachable_through_the_pages_and_other_comes_last(
     for _ in range(5):
         ids = row_ids(topics)
         assert len(ids) <= m.MAX_LIST_ROWS
-        seen += [i for i in ids if i.startswith(d.CAT)]
-        more = [i for i in ids if i.startswith(d.CAT_PAGE)]
+        seen += [i for i in ids if i.startswith(screens.CAT)]
+        more = [i for i in ids if i.startswith(screens.CAT_PAGE)]
         if not more:
             break
         topics = tap(state, more[0]).replies[0]
@@ -145,10 +146,10 @@ def test_picking_a_topic_first_asks_for_the_description_then_the_neighbourhood()
     # Then the neighbourhood is asked, as a list with a skip row
     assert outcome.conversation.step is d.Step.NEIGHBOURHOOD
     assert outcome.conversation.draft.category == "lighting"
-    assert row_ids(outcome.replies[-1])[-1] == d.NBH_SKIP
+    assert row_ids(outcome.replies[-1])[-1] == screens.NBH_SKIP
 
 
-@pytest.mark.parametrize(("answer", "choice"), [("", d.CAT_OK), ("evet", None), ("Yes", None)])
+@pytest.mark.parametrize(("answer", "choice"), [("", screens.CAT_OK), ("evet", None), ("Yes", None)])
 def test_the_suggested_topic_is_confirmed_by_button_or_by_typing_yes(answer: str, choice: str | None) -> None:
     state = at_step(d.Step.CONFIRM_CATEGORY)
     outcome = tap(state, choice) if choice else say(state, answer)
@@ -173,9 +174,9 @@ def test_the_neighbourhood_pages_offer_every_neighbourhood_within_ten_rows() -> 
     for _ in range(10):
         ids = row_ids(page)
         assert len(ids) <= m.MAX_LIST_ROWS
-        assert ids[-1] == d.NBH_SKIP
-        seen += [i for i in ids if i.startswith(d.NBH)]
-        more = [i for i in ids if i.startswith(d.NBH_PAGE)]
+        assert ids[-1] == screens.NBH_SKIP
+        seen += [i for i in ids if i.startswith(screens.NBH)]
+        more = [i for i in ids if i.startswith(screens.NBH_PAGE)]
         if not more:
             break
         page = tap(state, more[0]).replies[-1]
@@ -185,7 +186,9 @@ def test_the_neighbourhood_pages_offer_every_neighbourhood_within_ten_rows() -> 
 @pytest.mark.parametrize(
     ("typed", "code"),
     [("Erzene", "erzene"), ("erzene mah.", "erzene"), ("naldoken", "naldoken"), ("Naldökenn", "naldoken"),
-     ("Kazım Dirik", "kazim_dirik"), ("gazi osman pasa mahallesi", "gazi_osman_pasa")],
+     ("Kazım Dirik", "kazim_dirik"), ("gazi osman pasa mahallesi", "gazi_osman_pasa"),
+     ("Kazım Dirik'teyim", "kazim_dirik"), ("evka3", "evka_3"), ("EVKA-4", "evka_4"),
+     ("Zafer", "zafer"), ("ümit", "umit")],  # everyday names answer the question asked
 )  # fmt: skip
 def test_a_typed_neighbourhood_name_is_understood_despite_case_diacritics_and_a_typo(
     typed: str, code: str
@@ -193,6 +196,30 @@ def test_a_typed_neighbourhood_name_is_understood_despite_case_diacritics_and_a_
     outcome = say(at_step(d.Step.NEIGHBOURHOOD), typed)
     assert outcome.conversation.draft.neighbourhood == code
     assert outcome.conversation.step is d.Step.PHOTO
+
+
+def test_a_street_named_like_a_neighbourhood_is_not_taken_for_it() -> None:
+    # Given the question "which neighbourhood?" answered with a street named after a national figure
+    outcome = say(at_step(d.Step.NEIGHBOURHOOD), "Atatürk Caddesi")
+    # Then the neighbourhood is asked again, not guessed
+    assert outcome.conversation.draft.neighbourhood is None
+    assert outcome.conversation.step is d.Step.NEIGHBOURHOOD
+
+
+def test_a_description_naming_a_neighbourhood_without_mahalle_skips_the_question() -> None:
+    # Given a first message naming Kazım Dirik with a suffix and no "mahallesi"
+    state = say(None, "Kazım Dirik'te sokak lambası üç gündür yanmıyor").conversation
+    # Then the place is kept, and after the topic is confirmed the photo is asked, not the neighbourhood
+    assert state.draft.neighbourhood == "kazim_dirik"
+    assert tap(state, screens.CAT_OK).conversation.step is d.Step.PHOTO
+
+
+def test_an_everyday_word_in_a_description_is_not_taken_for_a_neighbourhood() -> None:
+    # Given "Zafer" (a man's name, and a Bornova neighbourhood) in a description
+    state = say(None, "Zafer Bey'in dükkanının önünde sokak lambası yanmıyor").conversation
+    # Then the neighbourhood is still asked
+    assert state.draft.neighbourhood is None
+    assert tap(state, screens.CAT_OK).conversation.step is d.Step.NEIGHBOURHOOD
 
 
 def test_an_unknown_neighbourhood_name_is_said_so_and_the_list_is_shown_again() -> None:
@@ -219,7 +246,7 @@ def test_a_location_pin_outside_every_boundary_keeps_the_point_and_asks_again() 
 
 
 def test_the_neighbourhood_may_be_skipped() -> None:
-    outcome = tap(at_step(d.Step.NEIGHBOURHOOD), d.NBH_SKIP)
+    outcome = tap(at_step(d.Step.NEIGHBOURHOOD), screens.NBH_SKIP)
     assert outcome.conversation.step is d.Step.PHOTO
     assert outcome.conversation.draft.neighbourhood is None
 
@@ -250,7 +277,7 @@ def test_yes_files_the_request_under_the_code_drawn_with_the_summary() -> None:
     state = pin(at_step(d.Step.NEIGHBOURHOOD), *LAKA_PIN).conversation
     state = photo(state, "whatsapp/2026/11/p.jpg").conversation
     # When the citizen taps "Evet, gönder"
-    outcome = tap(state, d.SEND)
+    outcome = tap(state, screens.SEND)
     # Then exactly this request is to be filed, under the drawn code, and the draft is cleared
     assert outcome.filing is not None
     assert outcome.filing.code == CODE
@@ -310,10 +337,10 @@ def test_a_citizen_writing_english_is_answered_in_english_throughout() -> None:
     assert outcome.replies[0].body.startswith("Hello! Welcome to Bornova Municipality")
     assert "Veterinary" in outcome.replies[1].body
     # When the dialogue goes on / Then every prompt is English, and the request is filed as English
-    state = tap(outcome.conversation, d.CAT_OK).conversation
+    state = tap(outcome.conversation, screens.CAT_OK).conversation
     assert say(state, "?").replies[-1].body == m.ASK_NEIGHBOURHOOD.en
-    state = tap(tap(state, d.NBH_SKIP).conversation, d.PHOTO_SKIP).conversation
-    filed = tap(state, d.SEND).filing
+    state = tap(tap(state, screens.NBH_SKIP).conversation, screens.PHOTO_SKIP).conversation
+    filed = tap(state, screens.SEND).filing
     assert filed is not None
     assert filed.request.language is Language.EN
 

@@ -113,26 +113,26 @@ def _with_messages(*messages: dict[str, object]) -> dict[str, object]:
 
 
 def test_a_documented_delivery_with_several_messages_and_a_status_parses() -> None:
-    # Given the documented payload / When parsed
-    (value,) = Delivery.model_validate(DOCUMENTED).values()
-    # Then both messages, the sender's profile name and the delivery status are read
-    assert value.metadata.phone_number_id == "106540352242922"
-    assert [m.type for m in value.messages] == ["text", "location"]
-    assert value.messages[0].text is not None
-    assert value.messages[0].text.body.startswith("Does it")
-    assert value.messages[1].location is not None
-    assert value.messages[1].location.latitude == 37.483307
-    assert value.profile_name("16505551234") == "Sheena Nelson"
-    assert value.statuses[0].status == "delivered"
-    assert value.messages[0].sent_at.year == 2025
+    # Given the documented payload / When unpacked
+    batch = Delivery.model_validate(DOCUMENTED).unpack()
+    # Then both messages, the sender's profile name and the delivery status are read, nothing refused
+    assert [a.phone_number_id for a in batch.messages] == ["106540352242922"] * 2
+    assert [a.message.type for a in batch.messages] == ["text", "location"]
+    text, location = (a.message for a in batch.messages)
+    assert text.text is not None
+    assert text.text.body.startswith("Does it")
+    assert location.location is not None
+    assert location.location.latitude == 37.483307
+    assert batch.messages[0].name == "Sheena Nelson"
+    assert batch.statuses[0].status == "delivered"
+    assert text.sent_at.year == 2025
+    assert batch.refused == []
 
 
 def test_image_list_reply_button_reply_and_template_button_parse() -> None:
-    # Given one message of each interactive kind and an image / When parsed
-    (value,) = Delivery.model_validate(
-        _with_messages(IMAGE, LIST_REPLY, BUTTON_REPLY, TEMPLATE_BUTTON)
-    ).values()
-    image, listed, button, template = value.messages
+    # Given one message of each interactive kind and an image / When unpacked
+    batch = Delivery.model_validate(_with_messages(IMAGE, LIST_REPLY, BUTTON_REPLY, TEMPLATE_BUTTON)).unpack()
+    image, listed, button, template = (a.message for a in batch.messages)
     # Then the ids we put on rows and buttons come back, and the media id and hash are there
     assert image.image is not None
     assert (image.image.id, image.image.caption) == (
@@ -150,23 +150,70 @@ def test_image_list_reply_button_reply_and_template_button_parse() -> None:
 
 
 @pytest.mark.parametrize(
-    "broken",
+    ("broken", "problem"),
     [
-        {"from": "not-a-number"},  # a WhatsApp id is digits
-        {"id": ""},  # no idempotency key
-        {"timestamp": "999999999999"},  # beyond what a date can be
-        {"location": {"latitude": 91, "longitude": 0}},
+        ({"from": "not-a-number"}, "from: string_pattern_mismatch"),  # a WhatsApp id is digits
+        ({"id": ""}, "id: string_too_short"),  # no idempotency key
+        ({"timestamp": "999999999999"}, "timestamp: string_pattern_mismatch"),  # beyond what a date can be
+        ({"location": {"latitude": 91, "longitude": 0}}, "location.latitude: less_than_equal"),
+        ({"location": {"latitude": 1, "longitude": 2, "name": "x" * 257}}, "location.name: string_too_long"),
     ],
 )
-def test_a_message_that_cannot_be_what_it_claims_is_rejected(broken: dict[str, object]) -> None:
-    # Given a documented message with one field made impossible
-    message = {
-        **json.loads(json.dumps(DOCUMENTED))["entry"][0]["changes"][0]["value"]["messages"][1],
-        **broken,
-    }
-    # When parsed / Then validation fails (the webhook answers 200 and ignores it)
+def test_a_message_that_cannot_be_what_it_claims_is_refused_alone(
+    broken: dict[str, object], problem: str
+) -> None:
+    # Given a delivery of three messages, the middle one with one field made impossible
+    first, second = DOCUMENTED["entry"][0]["changes"][0]["value"]["messages"]  # type: ignore[index]
+    bad = {**json.loads(json.dumps(second)), **broken}
+    # When unpacked
+    batch = Delivery.model_validate(_with_messages(first, bad, LIST_REPLY)).unpack()
+    # Then the other two are kept, and the refusal says where and what, without the value
+    assert [a.message.id for a in batch.messages] == [first["id"], LIST_REPLY["id"]]
+    (refusal,) = batch.refused
+    assert refusal.path == "entry[0].changes[0].value.messages[1]"
+    assert refusal.problems == (problem,)
+    assert "not-a-number" not in repr(refusal)
+    assert "xxxx" not in repr(refusal)
+
+
+def test_more_than_a_hundred_messages_are_all_read() -> None:
+    # Given a delivery batching 150 messages (the old per-list cap refused the whole delivery)
+    message = DOCUMENTED["entry"][0]["changes"][0]["value"]["messages"][0]  # type: ignore[index]
+    many = [{**message, "id": f"wamid.{n}"} for n in range(150)]  # type: ignore[dict-item]
+    # When unpacked / Then each one is there
+    assert len(Delivery.model_validate(_with_messages(*many)).unpack().messages) == 150
+
+
+def test_a_status_or_contact_that_cannot_be_read_does_not_take_the_messages_with_it() -> None:
+    document = _with_messages(LIST_REPLY)
+    value = document["entry"][0]["changes"][0]["value"]  # type: ignore[index]
+    value["statuses"] = [{"id": "wamid.x", "status": "read"}, value["statuses"][0]]  # no timestamp
+    value["contacts"] = [{"wa_id": "+1 650"}]
+    batch = Delivery.model_validate(document).unpack()
+    assert [a.message.id for a in batch.messages] == [LIST_REPLY["id"]]
+    assert batch.messages[0].name is None  # the contact that could not be read only loses the name
+    assert [s.status for s in batch.statuses] == ["delivered"]
+    assert [r.path for r in batch.refused] == ["entry[0].changes[0].value.statuses[0]"]
+
+
+def test_messages_of_a_change_without_a_usable_number_are_each_refused() -> None:
+    # Given a change whose metadata has no phone number id to answer from
+    document = _with_messages(LIST_REPLY, BUTTON_REPLY)
+    document["entry"][0]["changes"][0]["value"]["metadata"] = {"phone_number_id": "../me"}  # type: ignore[index]
+    batch = Delivery.model_validate(document).unpack()
+    # Then its messages are refused, one by one, and its statuses still count
+    assert batch.messages == []
+    assert [r.path for r in batch.refused] == [
+        "entry[0].changes[0].value.messages[0]",
+        "entry[0].changes[0].value.messages[1]",
+    ]
+    assert batch.refused[0].problems == ("metadata.phone_number_id: string_pattern_mismatch",)
+    assert len(batch.statuses) == 1
+
+
+def test_a_body_that_is_no_delivery_at_all_fails_as_a_whole() -> None:
     with pytest.raises(ValidationError):
-        Delivery.model_validate(_with_messages(message))
+        Delivery.model_validate({"entry": {"not": "a list"}})
 
 
 def test_unknown_fields_and_fields_other_than_messages_are_ignored() -> None:
@@ -176,8 +223,10 @@ def test_unknown_fields_and_fields_other_than_messages_are_ignored() -> None:
     document["entry"][0]["changes"].append(
         {"field": "account_update", "value": DOCUMENTED["entry"][0]["changes"][0]["value"]}
     )  # type: ignore[index]
-    # When parsed / Then only the messages change counts
-    assert len(Delivery.model_validate(document).values()) == 1
+    # When unpacked / Then only the messages change counts
+    batch = Delivery.model_validate(document).unpack()
+    assert len(batch.messages) == 1
+    assert batch.refused == []
 
 
 # --- signature ------------------------------------------------------------------------------------

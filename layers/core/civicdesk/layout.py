@@ -99,6 +99,33 @@ def neighbourhood_sk(code: str) -> str:
     return f"{NEIGHBOURHOOD_PREFIX}{code}"
 
 
+# --- staff: audit trail, response templates, labelled examples, links ---------------------------------
+
+AUDIT_PREFIX: Final = "AUDIT#"
+TEMPLATE_PK: Final = "TEMPLATE"
+EXAMPLE_PREFIX: Final = "EXAMPLE#"
+LINK_PREFIX: Final = "LINK#"
+
+
+def audit_pk(day_iso: str) -> str:
+    """`AUDIT#<yyyy-mm-dd>`: one partition per day of reads of personal data (kept 3 years)."""
+    return f"{AUDIT_PREFIX}{day_iso[:10]}"
+
+
+def template_sk(template_id: str) -> str:
+    return f"TPL#{template_id}"
+
+
+def example_pk(month_iso: str) -> str:
+    """`EXAMPLE#<yyyy-mm>`: labelled examples from staff decisions, read a month at a time."""
+    return f"{EXAMPLE_PREFIX}{month_iso[:7]}"
+
+
+def link_sk(code: str) -> str:
+    """`LINK#<code>` in a request's partition: another request linked to it (a duplicate of it)."""
+    return f"{LINK_PREFIX}{code}"
+
+
 # --- Powertools Idempotency records ---------------------------------------------------------------------
 
 
@@ -126,13 +153,29 @@ DUE: Final = Index("due", "due_pk", "due_sk")
 """Sparse: present only while a deadline runs (`DUE#07[#stage]`, `<deadline>#<code>`)."""
 CREATED: Final = Index("created", "created_pk", "created_sk")
 """Listing and date filters: one partition per UTC day (`DAY#2026-11-30`, `<created>#<code>`)."""
-INDEXES: Final = (QUEUE, DUE, CREATED)
+WORK: Final = Index("work", "work_pk", "work_sk")
+"""Sparse: a department's open requests (any open status), newest first: `<department>#open`."""
+WORK_DUE: Final = Index("work_due", "work_pk", "work_due_sk")
+"""The same partitions, most urgent first: `<first-response deadline>#<code>`."""
+ATTENTION: Final = Index("attention", "attention_pk", "attention_sk")
+"""Sparse: what a supervisor must look at — `overdue` (a missed deadline, still open) and `transfer`
+(a member asked to move it) — oldest first: `<since>#<code>`."""
+INDEXES: Final = (QUEUE, DUE, CREATED, WORK, WORK_DUE, ATTENTION)
 
 NO_DEPARTMENT: Final = "-"
 
 
+class Attention(StrEnum):
+    OVERDUE = "overdue"
+    TRANSFER = "transfer"
+
+
 def queue_partition(department: str | None, status: str) -> str:
     return f"{department or NO_DEPARTMENT}#{status}"
+
+
+def work_partition(department: str) -> str:
+    return f"{department}#open"
 
 
 def created_partition(created_iso: str) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from functools import cache
 
+import boto3
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
 from civicdesk.catalogue.model import CachedCatalogue, Catalogue
 from civicdesk.catalogue.repository import CatalogueRepository
 from civicdesk.core.dynamo import Table
-from civicdesk.core.settings import TableSettings, load
+from civicdesk.core.settings import ApiSettings, TableSettings, load
 from civicdesk.profile import model as profile_model
 from civicdesk.profile.model import Profile
 from civicdesk.requests.repository import RequestRepository
@@ -21,6 +24,24 @@ from civicdesk.requests.repository import RequestRepository
 @cache
 def settings() -> TableSettings:
     return load(TableSettings)
+
+
+@cache
+def api_settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+@cache
+def _secrets() -> SecretsProvider:
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
+
+
+def citizen_key() -> str:
+    """The key of the citizen index hash (read through Powertools Parameters, cached per warm
+    function for SECRET_MAX_AGE seconds, so a rotated key is picked up without a deploy)."""
+    config = api_settings()
+    value = _secrets().get(config.citizen_key_secret_id, max_age=config.secret_max_age)
+    return str(value)
 
 
 @cache
@@ -50,5 +71,5 @@ def catalogue() -> Catalogue:
 
 
 def reset() -> None:
-    for cached in (settings, profile, table, requests, _catalogue_cache):
+    for cached in (settings, api_settings, _secrets, profile, table, requests, _catalogue_cache):
         cached.cache_clear()

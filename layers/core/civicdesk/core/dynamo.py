@@ -6,7 +6,8 @@ items with `civicdesk.layout` and go through one `Table`, so they share one clie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,26 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Put:
+    """An item to put inside a transaction (optionally only if `condition` holds)."""
+
+    item: Mapping[str, Any]
+    condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition on another item that the whole transaction depends on (e.g. that it exists)."""
+
+    pk: str
+    sk: str
+    condition: str
+
+
+Write = Put | Check
 PageStart = dict[str, Any] | None
 """Where the next page of a query starts (DynamoDB's LastEvaluatedKey, opaque to callers)."""
 
@@ -147,9 +168,20 @@ class Table(AwsGateway):
             raise
         return True
 
-    def transact(self, items: list[dict[str, Any]], token: str | None = None) -> bool:
+    def transaction_item(self, write: Write) -> dict[str, Any]:
+        if isinstance(write, Put):
+            return {"Put": self.put_params(write.item, write.condition)}
+        return {
+            "ConditionCheck": {
+                "TableName": self.name,
+                "Key": key(write.pk, write.sk),
+                "ConditionExpression": write.condition,
+            }
+        }
+
+    def transact(self, items: Sequence[dict[str, Any]], token: str | None = None) -> bool:
         """One TransactWriteItems; False when a condition failed (nothing was written)."""
-        params: dict[str, Any] = {"TransactItems": items}
+        params: dict[str, Any] = {"TransactItems": list(items)}
         if token:
             params["ClientRequestToken"] = token
         try:

@@ -37,3 +37,20 @@ class ConflictingUpdate(CivicDeskError):
 
 class CodeCollision(CivicDeskError):
     """A freshly drawn tracking code already exists; the caller draws again."""
+
+
+class PreconditionRequired(CivicDeskError):
+    """A change sent without the version it was based on (`If-Match`): refused (428)."""
+
+
+class PreconditionFailed(CivicDeskError):
+    """A change based on a version that is no longer current: someone else changed it first (412)."""
+
+    def __init__(self, code: str, current_version: int) -> None:
+        super().__init__(f"{code} is at version {current_version}")
+        self.code = code
+        self.current_version = current_version
+
+
+class Forbidden(CivicDeskError):
+    """The acting staff member's role may not do this (403)."""

@@ -21,7 +21,14 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from civicdesk.core.errors import ConflictingUpdate, InvalidInput, RequestNotFound
+from civicdesk.core.errors import (
+    ConflictingUpdate,
+    Forbidden,
+    InvalidInput,
+    PreconditionFailed,
+    PreconditionRequired,
+    RequestNotFound,
+)
 
 _LOCATIONS = ("body", "path", "query", "header")
 JSON = "application/json"
@@ -110,9 +117,44 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     def _conflict(error: ConflictingUpdate) -> Response:
         return error_response(HTTPStatus.CONFLICT, "conflict", error.detail)
 
+    @app.exception_handler(Forbidden)
+    def _forbidden(error: Forbidden) -> Response:
+        return error_response(HTTPStatus.FORBIDDEN, "forbidden", str(error))
+
+    @app.exception_handler(PreconditionRequired)
+    def _no_version(error: PreconditionRequired) -> Response:
+        return error_response(
+            HTTPStatus.PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Send the ETag you read in If-Match, so that no one else's change is overwritten.",
+        )
+
+    @app.exception_handler(PreconditionFailed)
+    def _stale(error: PreconditionFailed) -> Response:
+        response = error_response(
+            HTTPStatus.PRECONDITION_FAILED,
+            "precondition_failed",
+            "Someone else changed this since you read it; read it again to see their change.",
+        )
+        response.headers["ETag"] = etag(error.current_version)
+        return response
+
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
         return error_response(HTTPStatus.NOT_FOUND, "no_route", "No such path.")
+
+
+def etag(version: int) -> str:
+    """A request's version as its strong ETag."""
+    return f'"{version}"'
+
+
+def version_from(if_match: str | None) -> int:
+    """The version an `If-Match` header names (`"3"`, `W/"3"` or `3`); PreconditionRequired if none."""
+    text = (if_match or "").strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise PreconditionRequired("If-Match with the request's ETag is required")
+    return int(text)
 
 
 def error_responses(*statuses: HTTPStatus | tuple[HTTPStatus, str]) -> dict[int, OpenAPIResponse]:

@@ -38,9 +38,11 @@ class TableSettings(FunctionSettings):
 
 
 class ApiSettings(TableSettings):
-    """A function behind the HTTP API."""
+    """A function behind the HTTP API (each links citizens across channels by the keyed phone hash)."""
 
     max_body_bytes: int = Field(default=32_768, gt=0)
+    citizen_key_secret_id: str = Field(min_length=1, description="the secret keying the citizen index")
+    secret_max_age: int = Field(default=300, ge=0, description="seconds a warm function reuses a secret")
 
 
 S = TypeVar("S", bound=BaseSettings)

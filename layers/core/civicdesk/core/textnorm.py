@@ -142,6 +142,33 @@ def distance(a: str, b: str, limit: int = 2) -> int:
     return min(previous[-1], limit + 1)
 
 
+def prefix_distances(word: str, typed: str, limit: int) -> dict[int, int]:
+    """The distance from `word` to each prefix of `typed` that is within `limit`, by prefix length.
+
+    One table serves every place where the word may end and a suffix begin (`kazimdirkte`: 9 → 1),
+    where calling `distance` once per cut would fill a table each time. Only cells within `limit` of
+    the diagonal are filled, so a long word costs a few cells a row.
+    """
+    above = limit + 1
+    width = len(typed)
+    previous2: list[int] = []
+    previous = [j if j <= limit else above for j in range(width + 1)]
+    for i in range(1, len(word) + 1):
+        current = [above] * (width + 1)
+        current[0] = i if i <= limit else above
+        letter, low = word[i - 1], above
+        for j in range(max(1, i - limit), min(width, i + limit) + 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != typed[j - 1]))
+            if i > 1 and j > 1 and letter == typed[j - 2] and word[i - 2] == typed[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value = min(value, above)
+            low = min(low, value)
+        if min(low, current[0]) > limit:
+            return {}
+        previous2, previous = previous, current
+    return {length: value for length, value in enumerate(previous) if value <= limit}
+
+
 def deletions(word: str, depth: int) -> set[str]:
     """`word` and every string made by deleting up to `depth` letters: the symmetric-delete typo index."""
     found = {word}

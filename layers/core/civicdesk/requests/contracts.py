@@ -113,7 +113,9 @@ class PublicEntry(BaseModel):
     type: EntryType
     title: Localized
     status: Status | None = None
-    text: str | None = Field(default=None, description="the municipality's reply, where there is one")
+    text: str | None = Field(
+        default=None, description="the municipality's words: a reply, a resolution, why it was closed"
+    )
 
 
 class PublicRequest(BaseModel):
@@ -184,7 +186,7 @@ def public_view(request: ServiceRequest, entries: list[TimelineEntry], catalogue
                 type=e.type,
                 title=ENTRY_TITLES.get(e.type, ENTRY_TITLES[EntryType.STATUS_CHANGED]),
                 status=e.status,
-                text=e.text if e.type is EntryType.PUBLIC_REPLY else None,
+                text=e.text,
             )
             for e in entries
         ],

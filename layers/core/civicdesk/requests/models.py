@@ -43,6 +43,16 @@ class Status(StrEnum):
 OPEN_STATUSES = frozenset(
     {Status.RECEIVED, Status.ROUTED, Status.IN_PROGRESS, Status.TRIAGE, Status.REOPENED}
 )
+WORK_STATUSES = frozenset({Status.ROUTED, Status.IN_PROGRESS, Status.REOPENED})
+"""Open and with a department: what makes up a department's work queue."""
+
+
+class Rejection(StrEnum):
+    """Why a request was closed without action (the citizen is told which)."""
+
+    DUPLICATE = "duplicate"  # the same problem was reported already: see the other code
+    NOT_OURS = "not_ours"  # another institution's responsibility: referred there
+    INVALID = "invalid"  # not a request we can act on
 
 
 class Language(StrEnum):
@@ -63,6 +73,9 @@ class EntryType(StrEnum):
     # SLA checker (internal): the first-response deadline is near / a deadline passed
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
+    # staff: moved to another department (public: the citizen sees where it went) / asked for it
+    TRANSFERRED = "transferred"
+    TRANSFER_ASKED = "transfer_asked"
 
 
 class _Frozen(BaseModel):
@@ -97,6 +110,7 @@ class Contact(_Frozen):
     phone: str | None = None
     email: str | None = None
     whatsapp_id: str | None = None
+    notify: bool = Field(default=True, description="False: the citizen declined to be told by SMS or e-mail")
 
     def is_empty(self) -> bool:
         return not any((self.name, self.phone, self.email, self.whatsapp_id))
@@ -123,6 +137,16 @@ class ServiceRequest(_Frozen):
     first_response_met: bool | None = Field(default=None, description="answered by `due_at`")
     has_contact: bool = False
     photos: tuple[str, ...] = Field(default=(), description="object keys of photos in the media bucket")
+    overdue_at: datetime | None = Field(
+        default=None, description="when the missed first response was flagged"
+    )
+    resolution_overdue_at: datetime | None = Field(
+        default=None, description="when the missed resolution was flagged"
+    )
+    transfer_asked: str | None = Field(default=None, description="a department a member asked to move it to")
+    rejection: Rejection | None = None
+    duplicate_of: str | None = Field(default=None, description="the code of the request this repeats")
+    referred_to: str | None = Field(default=None, description="the institution it was referred to")
     version: int = 1
 
 
@@ -135,7 +159,8 @@ class TimelineEntry(_Frozen):
     public: bool
     status: Status | None = None
     previous_status: Status | None = None
-    text: str | None = None
+    text: str | None = Field(default=None, description="what the citizen reads, on a public entry")
+    note: str | None = Field(default=None, description="what staff read: never shown to the citizen")
     actor: str = "system"
     detail: dict[str, str] | None = Field(
         default=None, description="PII-free facts the domain event needs (e.g. which deadline passed)"

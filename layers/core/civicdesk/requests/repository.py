@@ -10,17 +10,18 @@ own extra conditions, so the guard is written once.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from civicdesk import layout
 from civicdesk.core.clock import iso, parse_iso
-from civicdesk.core.dynamo import Item, PageStart, Table, serialize
+from civicdesk.core.dynamo import Item, PageStart, Table, Write, serialize
 from civicdesk.core.errors import CodeCollision
 from civicdesk.requests.models import (
     OPEN_STATUSES,
+    WORK_STATUSES,
     Contact,
     EntryType,
     Language,
@@ -31,8 +32,50 @@ from civicdesk.requests.models import (
 )
 
 
-def request_item(request: ServiceRequest) -> Item:
+def _iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
+def index_keys(request: ServiceRequest) -> Item:
+    """The index attributes a request's state implies (queue, work, attention, created). Derived here,
+    in one place, so that every writer keeps them right by writing the state it wants."""
     created = iso(request.created_at)
+    keys: Item = {
+        layout.QUEUE.pk: layout.queue_partition(request.department, request.status),
+        layout.QUEUE.sk: layout.time_sort_key(created, request.code),
+        layout.CREATED.pk: layout.created_partition(created),
+        layout.CREATED.sk: layout.time_sort_key(created, request.code),
+    }
+    if request.department and request.status in WORK_STATUSES:
+        keys[layout.WORK.pk] = layout.work_partition(request.department)
+        keys[layout.WORK.sk] = layout.time_sort_key(created, request.code)
+        keys[layout.WORK_DUE.sk] = layout.time_sort_key(iso(request.due_at), request.code)
+    attention = _attention(request)
+    if attention is not None:
+        kind, since = attention
+        keys[layout.ATTENTION.pk] = kind.value
+        keys[layout.ATTENTION.sk] = layout.time_sort_key(iso(since), request.code)
+    return keys
+
+
+def _attention(request: ServiceRequest) -> tuple[layout.Attention, datetime] | None:
+    """What a supervisor must look at: a transfer a member asked for, else a missed deadline."""
+    if request.status not in OPEN_STATUSES:
+        return None
+    if request.transfer_asked:
+        return layout.Attention.TRANSFER, request.updated_at
+    if request.overdue_at is not None and request.first_response_at is None:
+        return layout.Attention.OVERDUE, request.overdue_at
+    if request.resolution_overdue_at is not None:
+        return layout.Attention.OVERDUE, request.resolution_overdue_at
+    return None
+
+
+def request_item(request: ServiceRequest) -> Item:
+    """The request as its item: its state, and the index keys that state implies (no None values).
+
+    A new request also enters the first stage of the SLA checker's due index; after that the due
+    index is moved by the SLA code alone (its stage is not part of the request's state)."""
     item: Item = {
         layout.PK: layout.request_pk(request.code),
         layout.SK: layout.REQUEST_SK,
@@ -44,28 +87,43 @@ def request_item(request: ServiceRequest) -> Item:
         "department": request.department,
         "neighbourhood": request.neighbourhood,
         "description": request.description,
-        "location": request.location.model_dump() if request.location else None,
+        "location": request.location.model_dump(exclude_none=True) if request.location else None,
         "language": request.language.value,
         "status": request.status.value,
-        "created_at": created,
+        "created_at": iso(request.created_at),
         "updated_at": iso(request.updated_at),
         "due_at": iso(request.due_at),
-        "resolution_due_at": iso(request.resolution_due_at) if request.resolution_due_at else None,
-        "first_response_at": iso(request.first_response_at) if request.first_response_at else None,
+        "resolution_due_at": _iso(request.resolution_due_at),
+        "first_response_at": _iso(request.first_response_at),
         "first_response_met": request.first_response_met,
         "has_contact": request.has_contact,
         "photos": list(request.photos) or None,
+        "overdue_at": _iso(request.overdue_at),
+        "resolution_overdue_at": _iso(request.resolution_overdue_at),
+        "transfer_asked": request.transfer_asked,
+        "rejection": request.rejection.value if request.rejection else None,
+        "duplicate_of": request.duplicate_of,
+        "referred_to": request.referred_to,
         layout.VERSION: request.version,
-        layout.QUEUE.pk: layout.queue_partition(request.department, request.status),
-        layout.QUEUE.sk: layout.time_sort_key(created, request.code),
-        layout.CREATED.pk: layout.created_partition(created),
-        layout.CREATED.sk: layout.time_sort_key(created, request.code),
+        **index_keys(request),
     }
     if request.first_response_at is None and request.status in OPEN_STATUSES:
         # sparse: present only while the first-response clock runs
         item[layout.DUE.pk] = layout.due_partition(layout.due_shard(request.code), layout.DueStage.WARN)
         item[layout.DUE.sk] = layout.time_sort_key(iso(request.due_at), request.code)
-    return item
+    return {k: v for k, v in item.items() if v is not None}
+
+
+_NOT_STATE = frozenset({layout.VERSION, "updated_at", layout.DUE.pk, layout.DUE.sk})
+"""Written by `change` itself (version, time) or by the SLA code alone (the due index)."""
+
+
+def state_changes(before: ServiceRequest, after: ServiceRequest) -> tuple[Item, list[str]]:
+    """The attributes to set and remove to take a request's item from `before` to `after`."""
+    old, new = request_item(before), request_item(after)
+    set_ = {k: v for k, v in new.items() if k not in _NOT_STATE and old.get(k) != v}
+    remove = [k for k in old if k not in new and k not in _NOT_STATE]
+    return set_, remove
 
 
 def request_from_item(item: Mapping[str, Any]) -> ServiceRequest:
@@ -83,13 +141,23 @@ def request_from_item(item: Mapping[str, Any]) -> ServiceRequest:
         created_at=parse_iso(item["created_at"]),
         updated_at=parse_iso(item["updated_at"]),
         due_at=parse_iso(item["due_at"]),
-        resolution_due_at=parse_iso(item["resolution_due_at"]) if item.get("resolution_due_at") else None,
-        first_response_at=parse_iso(item["first_response_at"]) if item.get("first_response_at") else None,
+        resolution_due_at=_parsed(item.get("resolution_due_at")),
+        first_response_at=_parsed(item.get("first_response_at")),
         first_response_met=item.get("first_response_met"),
         has_contact=item.get("has_contact", False),
         photos=tuple(item.get("photos") or ()),
+        overdue_at=_parsed(item.get("overdue_at")),
+        resolution_overdue_at=_parsed(item.get("resolution_overdue_at")),
+        transfer_asked=item.get("transfer_asked"),
+        rejection=item.get("rejection"),
+        duplicate_of=item.get("duplicate_of"),
+        referred_to=item.get("referred_to"),
         version=item[layout.VERSION],
     )
+
+
+def _parsed(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
 
 
 def entry_item(entry: TimelineEntry) -> Item:
@@ -104,6 +172,7 @@ def entry_item(entry: TimelineEntry) -> Item:
         "status": entry.status.value if entry.status else None,
         "previous_status": entry.previous_status.value if entry.previous_status else None,
         "text": entry.text,
+        "note": entry.note,
         "actor": entry.actor,
         "detail": entry.detail,
     }
@@ -118,6 +187,7 @@ def entry_from_item(item: Mapping[str, Any]) -> TimelineEntry:
         status=Status(item["status"]) if item.get("status") else None,
         previous_status=Status(item["previous_status"]) if item.get("previous_status") else None,
         text=item.get("text"),
+        note=item.get("note"),
         actor=item.get("actor", "system"),
         detail=item.get("detail"),
     )
@@ -234,13 +304,15 @@ class RequestRepository:
         remove: Iterable[str] = (),
         require: Mapping[str, Any] | None = None,
         absent: Iterable[str] = (),
+        also: Sequence[Write] = (),
     ) -> bool:
         """One guarded write: the request update (+ its timeline entry, in one transaction).
 
         Always conditional on the `version` that was read, and bumps it; `require` adds equality
         conditions (`status`, a due stage) and `absent` attributes that must not exist yet. Returns
         False when a condition failed (someone else changed the request first): the caller decides,
-        and nothing is half-written.
+        and nothing is half-written. `also` are further transaction items written with it (a link
+        to another request, a labelled example), all or nothing.
         """
         changed_at = entry.at if entry is not None else at
         assert changed_at is not None, "a change needs a time: its entry's or `at`"
@@ -270,6 +342,37 @@ class RequestRepository:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
         }
-        if entry is None:
+        if entry is None and not also:
             return self.table.update(update)
-        return self.table.transact([{"Update": update}, {"Put": self.table.put_params(entry_item(entry))}])
+        items: list[dict[str, Any]] = [{"Update": update}]
+        if entry is not None:
+            items.append({"Put": self.table.put_params(entry_item(entry))})
+        items.extend(self.table.transaction_item(w) for w in also)
+        return self.table.transact(items)
+
+    def update(
+        self,
+        before: ServiceRequest,
+        after: ServiceRequest,
+        entry: TimelineEntry | None,
+        *,
+        set_: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        require: Mapping[str, Any] | None = None,
+        absent: Iterable[str] = (),
+        also: Sequence[Write] = (),
+    ) -> bool:
+        """`change` from one state to another: the writer says what the request becomes, and the
+        attributes and index keys that differ are written (`set_`/`remove` add what state does not
+        hold, such as the due index's stage)."""
+        changes, gone = state_changes(before, after)
+        return self.change(
+            before,
+            entry,
+            at=after.updated_at,
+            set_={**changes, **(set_ or {})},
+            remove=[*gone, *remove],
+            require=require,
+            absent=absent,
+            also=also,
+        )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.core import textnorm
+from civicdesk.profile import places
 
 OTHER = "other"
 AUTO_ROUTE_THRESHOLD = 0.6
@@ -46,8 +47,6 @@ _NOT_KEYWORDS = frozenset({
     "kaldirab", "kaldirir", "muhtar", "yapma", "yapmi", "yazd", "kapa", "bak", "bedava", "aciklama",
     "gundur", "geli", "geld", "kiril", "kirmizi", "kopuk", "yanin", "onlar", "hastane", "mangal",
 })  # fmt: skip
-# "mahallesi", "mah.", "mh" and their inflections mark the neighbourhood's name before them.
-_MARKERS = frozenset({"mah", "mh"})
 
 
 class Classification(BaseModel):
@@ -80,12 +79,6 @@ class _Keyword:
 
 
 @dataclass(frozen=True)
-class _Place:
-    code: str
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class _Match:
     start: int
     end: int
@@ -104,7 +97,7 @@ class _Index:
     stems: dict[str, tuple[tuple[str, bool], ...]]
     soft_stems: dict[str, tuple[tuple[str, bool], ...]]
     typo_index: dict[str, tuple[str, ...]]  # deletion variant → free stems it may come from
-    places: tuple[_Place, ...]
+    gazetteer: places.Gazetteer
     max_stem: int
     token_cache: dict[str, tuple[frozenset[str], bool]] = field(default_factory=dict)
 
@@ -212,7 +205,6 @@ def _build(catalogue: Catalogue) -> _Index:
     for number, entry in enumerate(keywords):
         by_first.setdefault(entry.keys[0], []).append(number)
 
-    places = tuple(p for p in (_place(n.code, n.name) for n in catalogue.neighbourhoods) if p.words)
     return _Index(
         categories=tuple(c.code for c in categories),
         keywords=tuple(keywords),
@@ -220,16 +212,9 @@ def _build(catalogue: Catalogue) -> _Index:
         stems=frozen,
         soft_stems={stem: tuple(sorted(entries)) for stem, entries in soft.items()},
         typo_index={variant: tuple(sorted(found)) for variant, found in typo_index.items()},
-        places=places,
+        gazetteer=places.gazetteer(catalogue.neighbourhoods),
         max_stem=max((len(stem) for stem in frozen), default=0),
     )
-
-
-def _place(code: str, name: str) -> _Place:
-    ws = textnorm.words(name)
-    while ws and _is_marker(ws[-1]):
-        ws.pop()
-    return _Place(code, tuple(ws))
 
 
 _BY_IDENTITY: dict[int, tuple[Catalogue, _Index]] = {}
@@ -257,45 +242,7 @@ def _index(catalogue: Catalogue) -> _Index:
     return index
 
 
-def _is_marker(token: str) -> bool:
-    return token in _MARKERS or token.startswith(("mahal", "mahhal"))
-
-
-def _same_word(token: str, word: str) -> bool:
-    return token == word or (len(word) >= 5 and textnorm.distance(token, word, 1) <= 1)
-
-
-def _find_place(index: _Index, tokens: list[str]) -> tuple[str | None, range]:
-    """The first neighbourhood named as "<name> mahallesi/mah/mh", and the words it takes up.
-
-    The name may be written apart or together (`Mithat Paşa mh`, `yavuzselim mah.`) and, for longer
-    words, with one typo; the marker is required, since `Fatih`, `Gazi` or `Emek` alone are not places.
-    """
-    for position, token in enumerate(tokens):
-        if position == 0 or not _is_marker(token):
-            continue
-        # (words in the name, spelt exactly, first word's position, code): the longest name wins, and
-        # between names of one length the exact spelling beats a typo (`Erzene` is not `Ergene`)
-        best: tuple[int, bool, int, str] | None = None
-        for place in index.places:
-            size, joined = len(place.words), "".join(place.words)
-            before = tokens[position - size : position] if position >= size else []
-            if before and all(_same_word(t, w) for t, w in zip(before, place.words, strict=True)):
-                found = (size, tuple(before) == place.words, position - size, place.code)
-            elif _same_word(tokens[position - 1], joined):
-                found = (size, tokens[position - 1] == joined, position - 1, place.code)
-            elif position >= 2 and tokens[position - 2] + tokens[position - 1] == joined:
-                found = (size, True, position - 2, place.code)
-            else:
-                continue
-            if best is None or found[:2] > best[:2]:
-                best = found
-        if best is not None:
-            return best[3], range(best[2], position + 1)
-    return None, range(0)
-
-
-def _matches(index: _Index, tokens: list[str], skip: range) -> list[_Match]:
+def _matches(index: _Index, tokens: list[str], skip: frozenset[int]) -> list[_Match]:
     seen = [index.lookup(t) if i not in skip else (frozenset(), False) for i, t in enumerate(tokens)]
     found: list[_Match] = []
     for start, (keys, _) in enumerate(seen):
@@ -330,9 +277,11 @@ class KeywordClassifier:
         index = _index(catalogue)
         # fillers between the words of a phrase: `yaralı bir köpek` is still `yaralı köpek`
         tokens = [t for t in textnorm.words(text) if t not in _FILLERS]
-        neighbourhood, place_words = _find_place(index, tokens)
+        # a place's name is not evidence: `Kazım Dirik` is neither `kazı` (digging) nor `direk` (a pole)
+        reading = index.gazetteer.read(tokens)
+        neighbourhood = reading.neighbourhood
         weights: dict[int, float] = {}
-        for match in _matches(index, tokens, place_words):
+        for match in _matches(index, tokens, reading.names):
             keyword = index.keywords[match.keyword]
             weight = keyword.weight * (_FUZZY_DISCOUNT if match.fuzzy else 1.0)
             weights[match.keyword] = max(weights.get(match.keyword, 0.0), weight)

@@ -6,7 +6,6 @@ A second routing run, or the SLA checker's sweep racing the router, therefore ch
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from civicdesk import layout
 from civicdesk.core.clock import iso
@@ -22,15 +21,8 @@ class RoutingRepository:
 
     def send_to_triage(self, request: ServiceRequest, entry: TimelineEntry) -> bool:
         """`received` -> `triage` (the queue key follows), only if still `received` at this version."""
-        return self.requests.change(
-            request,
-            entry,
-            set_={
-                "status": Status.TRIAGE.value,
-                layout.QUEUE.pk: layout.queue_partition(request.department, Status.TRIAGE),
-            },
-            require=STILL_RECEIVED,
-        )
+        after = request.model_copy(update={"status": Status.TRIAGE, "updated_at": entry.at})
+        return self.requests.update(request, after, entry, require=STILL_RECEIVED)
 
     def assign(
         self,
@@ -43,18 +35,18 @@ class RoutingRepository:
         due_at: datetime,
         resolution_due_at: datetime | None,
     ) -> bool:
-        """`received` -> `routed` to `department` (queue key and deadline follow), only if still
+        """`received` -> `routed` to `department` (queue keys and deadline follow), only if still
         `received` at this version: a second routing run changes nothing."""
-        set_: dict[str, Any] = {
-            "status": Status.ROUTED.value,
-            "category": category,
-            "department": department,
-            layout.QUEUE.pk: layout.queue_partition(department, Status.ROUTED),
-            "due_at": iso(due_at),
-            layout.DUE.sk: layout.time_sort_key(iso(due_at), request.code),
-        }
-        if neighbourhood:
-            set_["neighbourhood"] = neighbourhood
-        if resolution_due_at is not None:
-            set_["resolution_due_at"] = iso(resolution_due_at)
-        return self.requests.change(request, entry, set_=set_, require=STILL_RECEIVED)
+        after = request.model_copy(
+            update={
+                "status": Status.ROUTED,
+                "category": category,
+                "department": department,
+                "neighbourhood": neighbourhood or request.neighbourhood,
+                "due_at": due_at,
+                "resolution_due_at": resolution_due_at,
+                "updated_at": entry.at,
+            }
+        )
+        due_key = {layout.DUE.sk: layout.time_sort_key(iso(due_at), request.code)}
+        return self.requests.update(request, after, entry, set_=due_key, require=STILL_RECEIVED)

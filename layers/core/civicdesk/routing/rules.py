@@ -6,7 +6,6 @@ run twice: assigning and triaging are conditional on the request still being `re
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +17,7 @@ from civicdesk.requests.models import EntryType, ServiceRequest, Status, Timelin
 from civicdesk.requests.repository import RequestRepository
 from civicdesk.routing.classifier import Classifier
 from civicdesk.routing.repository import RoutingRepository
+from civicdesk.sla import deadlines as sla
 
 CHOSEN = "chosen"  # a citizen or an agent picked the category
 CLASSIFIED = "classified"
@@ -81,10 +81,7 @@ def assign(
     """
     request = _request(requests, decision.code)
     category = catalogue.category(decision.category)
-    due_at = min(request.due_at, request.created_at + timedelta(hours=category.first_response_hours))
-    resolution_due_at = request.resolution_due_at
-    if resolution_due_at is None and category.resolution_hours is not None:
-        resolution_due_at = request.created_at + timedelta(hours=category.resolution_hours)
+    due_at, resolution_due_at = sla.deadlines_on_routing(request, category)
     now = clock()
     entry = TimelineEntry(
         code=request.code,

@@ -230,8 +230,7 @@ def _overdue_entry(request: ServiceRequest, at: datetime, deadline: Deadline, du
 
 
 def _triage_entry(request: ServiceRequest, at: datetime) -> TimelineEntry:
-    """Public: the citizen sees the status change (`Değerlendiriliyor`); the reason stays internal
-    (the public view shows entry texts only for public replies)."""
+    """Public: the citizen sees the status change (`Değerlendiriliyor`); the reason is a staff note."""
     waited = int((at - request.created_at).total_seconds() // 60)
     return TimelineEntry(
         code=request.code,
@@ -241,7 +240,7 @@ def _triage_entry(request: ServiceRequest, at: datetime) -> TimelineEntry:
         status=Status.TRIAGE,
         previous_status=Status.RECEIVED,
         actor=ACTOR,
-        text=f"{waited} dakikada otomatik yönlendirilmedi; el ile yönlendirilmeli. "
+        note=f"{waited} dakikada otomatik yönlendirilmedi; el ile yönlendirilmeli. "
         f"/ Not routed automatically within {waited} minutes; route by hand.",
         detail={"reason": "not_routed", "received_at": iso(request.created_at)},
     )

@@ -30,16 +30,29 @@ def resolution_deadline(received_at: datetime, category: Category | None) -> dat
     return received_at + timedelta(hours=category.resolution_hours)
 
 
+ANSWERING_STATUSES = frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.REJECTED})
+
+
+def deadlines_on_routing(request: ServiceRequest, category: Category) -> tuple[datetime, datetime | None]:
+    """The deadlines once a request's category is known (by the router or by a person): a category
+    may tighten the first-response deadline (an injured animal: 4 hours, not 48) but never extends
+    what the citizen was promised at filing; its resolution target applies if none was set."""
+    due_at = min(request.due_at, request.created_at + timedelta(hours=category.first_response_hours))
+    resolution_due_at = request.resolution_due_at
+    if resolution_due_at is None and category.resolution_hours is not None:
+        resolution_due_at = request.created_at + timedelta(hours=category.resolution_hours)
+    return due_at, resolution_due_at
+
+
 def is_first_response(entry: TimelineEntry) -> bool:
-    """The first-response clock stops at a citizen-visible staff action: a public reply, `in_progress`
-    with a public note, `resolved` or `rejected`. Anything the citizen cannot see does not count."""
+    """The first-response clock stops at a citizen-visible staff action: a public reply, or a status
+    change to `in_progress`, `resolved` or `rejected` (the citizen's status page shows it). Anything
+    the citizen cannot see does not count."""
     if not entry.public:
         return False
     if entry.type is EntryType.PUBLIC_REPLY:
         return True
-    if entry.type is EntryType.STATUS_CHANGED and entry.status in (Status.RESOLVED, Status.REJECTED):
-        return True
-    return entry.type is EntryType.STATUS_CHANGED and entry.status is Status.IN_PROGRESS and bool(entry.text)
+    return entry.type is EntryType.STATUS_CHANGED and entry.status in ANSWERING_STATUSES
 
 
 def record_first_response(

@@ -8,7 +8,6 @@ runs, or a checker run and a staff action, act once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from civicdesk import layout
 from civicdesk.core.clock import iso
@@ -69,9 +68,8 @@ class DueIndex:
     def flag_overdue(self, request: ServiceRequest, entry: TimelineEntry, stage: DueStage) -> bool:
         """Mark the deadline of `stage` as missed and take the request out of the due index."""
         mark = "resolution_overdue_at" if stage is DueStage.RESOLUTION else "overdue_at"
-        return self.requests.change(
-            request, entry, set_={mark: iso(entry.at)}, remove=DUE_KEYS, require=_stage_of(request, stage)
-        )
+        after = request.model_copy(update={mark: entry.at, "updated_at": entry.at})
+        return self.requests.update(request, after, entry, remove=DUE_KEYS, require=_stage_of(request, stage))
 
     def leave(self, request: ServiceRequest, stage: DueStage, at: datetime) -> bool:
         """Housekeeping for a request whose clock another writer stopped without clearing the keys."""
@@ -102,17 +100,34 @@ class DueIndex:
         moves to the RESOLUTION stage instead. Raises ConflictingUpdate when the request changed
         since it was read, or its first response was already recorded.
         """
-        set_: dict[str, Any] = {
-            "first_response_at": iso(entry.at),
-            "first_response_met": met,
-            "status": status.value,
-            layout.QUEUE.pk: layout.queue_partition(request.department, status),
-        }
-        remove: tuple[str, ...] = ()
-        if resolution_due_at is not None:
-            set_[layout.DUE.pk] = layout.due_partition(layout.due_shard(request.code), DueStage.RESOLUTION)
-            set_[layout.DUE.sk] = layout.time_sort_key(iso(resolution_due_at), request.code)
-        else:
-            remove = DUE_KEYS
-        if not self.requests.change(request, entry, set_=set_, remove=remove, absent=("first_response_at",)):
+        after = request.model_copy(
+            update={
+                "status": status,
+                "first_response_at": entry.at,
+                "first_response_met": met,
+                "updated_at": entry.at,
+            }
+        )
+        set_, remove = clock_keys(request.code, resolution_due_at)
+        if not self.requests.update(
+            request, after, entry, set_=set_, remove=remove, absent=("first_response_at",)
+        ):
             raise ConflictingUpdate(request.code, "changed meanwhile, or its first response is recorded")
+
+
+def warn_stage_keys(code: str, due_at: datetime) -> dict[str, str]:
+    """The due index's first stage, for a first-response clock that starts (again) now."""
+    return {
+        layout.DUE.pk: layout.due_partition(layout.due_shard(code), DueStage.WARN),
+        layout.DUE.sk: layout.time_sort_key(iso(due_at), code),
+    }
+
+
+def clock_keys(code: str, resolution_due_at: datetime | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The due index after a first response: the resolution stage if a resolution clock runs, else out."""
+    if resolution_due_at is None:
+        return {}, DUE_KEYS
+    return {
+        layout.DUE.pk: layout.due_partition(layout.due_shard(code), DueStage.RESOLUTION),
+        layout.DUE.sk: layout.time_sort_key(iso(resolution_due_at), code),
+    }, ()

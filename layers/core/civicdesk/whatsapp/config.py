@@ -33,14 +33,13 @@ class WhatsAppSettings(ApiSettings):
 
 
 class Credentials(BaseModel):
-    """The secret's JSON. `citizen_key` keys the phone-number hashes; the rest is Meta's."""
+    """The secret's JSON: what Meta issues (app secret, access token) and the verify token we chose."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     app_secret: str = Field(min_length=1)
     verify_token: str = Field(min_length=1)
     access_token: str = Field(min_length=1)
-    citizen_key: str = Field(min_length=MIN_SECRET_LENGTH)
 
     def usable(self, value: str) -> bool:
         """A credential an attacker cannot guess: set by an operator, not the stack's placeholder."""

@@ -12,23 +12,20 @@ this module only decides. Steps, in order, each skipped when already known:
          -> CONFIRM (summary; Evet files the request with the code drawn for it) -> IDLE
 
 At any step `iptal` cancels, `durum <code>` / `status <code>` asks about a request, `English` /
-`Türkçe` switch the language. A draft left alone for a day is dropped.
+`Türkçe` switch the language. A draft left alone for a day is dropped. What is shown lives in
+`screens`, the words listened for in `words`, the state kept in `conversation`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from civicdesk.catalogue.model import Catalogue, Category, Localized
-from civicdesk.core import textnorm
+from civicdesk.catalogue.model import Catalogue, Localized
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profile_model
+from civicdesk.profile import places
 from civicdesk.profile.geo import Boundaries
 from civicdesk.profile.model import Profile
 from civicdesk.requests import codes
@@ -36,121 +33,18 @@ from civicdesk.requests.intake import NewRequest
 from civicdesk.requests.models import Channel, Language, Location
 from civicdesk.routing.classifier import OTHER, Classifier, KeywordClassifier
 from civicdesk.whatsapp import messages as m
-from civicdesk.whatsapp.messages import (
-    MAX_LIST_ROWS,
-    ButtonsMessage,
-    ListMessage,
-    OutboundMessage,
-    Row,
-    TextMessage,
-)
+from civicdesk.whatsapp import screens, words
+from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
+from civicdesk.whatsapp.messages import OutboundMessage, TextMessage
+from civicdesk.whatsapp.screens import CAT, CAT_LIST, CAT_OK, CAT_PAGE, NBH, NBH_PAGE, NBH_SKIP, PHOTO_SKIP
+from civicdesk.whatsapp.words import Command
+
+__all__ = ["Context", "Conversation", "Draft", "Filing", "Inbound", "Kind", "Outcome", "Step", "step"]
 
 DRAFT_TTL = timedelta(hours=24)
 """An unfinished request is dropped after a day of silence (WhatsApp's service window, too)."""
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 2000
-CATEGORY_PAGE = 9  # + a "more topics" row: WhatsApp lists hold 10 rows in all
-NEIGHBOURHOOD_PAGE = 8  # + "next page" and "skip"
-
-# Choice ids we put on rows and buttons (they come back in `interactive.*_reply.id`).
-CAT = "cat:"
-CAT_PAGE = "catpage:"
-CAT_OK = "catok"
-CAT_LIST = "catlist"
-NBH = "nbh:"
-NBH_PAGE = "nbhpage:"
-NBH_SKIP = "nbhskip"
-PHOTO_SKIP = "photoskip"
-SEND = "send"
-CANCEL = "cancel"
-
-_YES = frozenset({"evet", "e", "tamam", "dogru", "olur", "gonder", "yes", "y", "ok", "okay", "yep", "send"})
-_NO = frozenset({"hayir", "h", "yok", "degil", "yanlis", "no", "n", "nope", "wrong"})
-_SKIP = frozenset({"atla", "gec", "yok", "hayir", "fotografsiz", "skip", "no", "none", "pass"})
-_CANCEL = frozenset({"iptal", "vazgec", "vazgectim", "cancel"})
-_STATUS = frozenset({"durum", "status", "sorgu", "sorgula"})
-_ENGLISH = frozenset({"english", "ingilizce", "en"})
-_TURKISH = frozenset({"turkce", "turkish", "tr"})
-_GREETINGS = frozenset({
-    "merhaba", "merhabalar", "selam", "selamlar", "slm", "mrb", "iyi", "gunler", "aksamlar", "sabahlar",
-    "gunaydin", "hi", "hello", "hey", "good", "morning", "evening", "afternoon", "sa", "selamunaleykum",
-})  # fmt: skip
-_EN_WORDS = frozenset({
-    "the", "is", "are", "there", "a", "an", "my", "our", "street", "please", "hello", "hi", "help", "in",
-    "on",
-    "of", "and", "with", "near", "broken", "not", "it", "this", "i", "we", "you", "has", "have", "been",
-    "dog", "cat", "garbage", "trash", "road", "light", "water", "since", "days", "for", "at", "to", "from",
-})  # fmt: skip
-_TR_WORDS = frozenset({
-    "ve", "bir", "bu", "var", "yok", "icin", "mahallesi", "sokak", "lutfen", "merhaba", "selam", "cok",
-    "da", "de", "ile", "gibi", "ama", "cunku", "sokakta", "gun", "gundur", "hala", "yine", "olan",
-})  # fmt: skip
-_TURKISH_LETTERS = re.compile("[çğıöşüÇĞİÖŞÜ]")
-
-
-class Step(StrEnum):
-    NEW = "new"
-    IDLE = "idle"
-    CATEGORY = "category"
-    CONFIRM_CATEGORY = "confirm_category"
-    DETAILS = "details"
-    NEIGHBOURHOOD = "neighbourhood"
-    PHOTO = "photo"
-    CONFIRM = "confirm"
-
-
-class Draft(BaseModel):
-    """What the citizen has told us so far about the request being put together."""
-
-    model_config = ConfigDict(frozen=True)
-
-    description: str | None = None
-    category: str | None = None
-    suggested: str | None = None
-    neighbourhood: str | None = None
-    neighbourhood_skipped: bool = False
-    photo_skipped: bool = False
-    lat: float | None = None
-    lon: float | None = None
-    address: str | None = None
-    photos: tuple[str, ...] = ()
-    code: str | None = Field(
-        default=None, description="drawn with the summary, so filing twice finds it taken"
-    )
-
-
-class Conversation(BaseModel):
-    """The dialogue state kept per citizen (in the pool, under a keyed hash of the number, with a TTL)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    step: Step = Step.NEW
-    language: Language = Language.TR
-    draft: Draft = Draft()
-    last_inbound_at: datetime | None = None
-
-
-class Kind(StrEnum):
-    TEXT = "text"
-    CHOICE = "choice"
-    LOCATION = "location"
-    IMAGE = "image"
-    UNSUPPORTED = "unsupported"
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One citizen message, as the dialogue needs it (the service maps Meta's shapes onto it)."""
-
-    kind: Kind
-    at: datetime
-    text: str = ""  # the text, an image's caption, or a tapped option's title
-    choice: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    address: str | None = None
-    photo: str | None = None  # the stored photo's object key
-    photo_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,23 +96,16 @@ def step(conversation: Conversation | None, inbound: Inbound, ctx: Context) -> O
 
 
 def _prefixed(outcome: Outcome, first: list[OutboundMessage]) -> Outcome:
-    if not first:
-        return outcome
-    return Outcome(
-        conversation=outcome.conversation,
-        replies=(*first, *outcome.replies),
-        filing=outcome.filing,
-        status_of=outcome.status_of,
-        status_unreadable=outcome.status_unreadable,
-    )
+    return replace(outcome, replies=(*first, *outcome.replies)) if first else outcome
 
 
 def _first_contact(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
-    language = detect_language(inbound.text) if inbound.kind is Kind.TEXT else Language.TR
+    language = words.detect_language(inbound.text) if inbound.kind is Kind.TEXT else Language.TR
     state = state.model_copy(update={"step": Step.IDLE, "language": language})
     greeting = TextMessage(_greeting(ctx, language))
-    if inbound.kind is Kind.TEXT and _command(inbound.text) is None and not substantive(inbound.text):
-        return Outcome(state, (greeting, _topics(state, ctx, 0, m.ASK_PROBLEM)))
+    just_hello = inbound.kind is Kind.TEXT and not words.substantive(inbound.text)
+    if just_hello and words.command(inbound.text) is None:
+        return Outcome(state, (greeting, screens.topics(ctx.catalogue, language, 0, m.ASK_PROBLEM)))
     return _prefixed(_continue(state, inbound, ctx), [greeting])
 
 
@@ -233,56 +120,14 @@ def _greeting(ctx: Context, language: Language) -> str:
     )
 
 
-# --- language and words --------------------------------------------------------------------------
-
-
-def detect_language(text: str) -> Language:
-    """English when the first message reads as English, else Turkish (the default)."""
-    if _TURKISH_LETTERS.search(text):
-        return Language.TR
-    words = textnorm.words(text)
-    english = sum(w in _EN_WORDS for w in words)
-    turkish = sum(w in _TR_WORDS for w in words)
-    return Language.EN if english > turkish else Language.TR
-
-
-def substantive(text: str) -> bool:
-    """More than a greeting: at least two words that are not one."""
-    return sum(w not in _GREETINGS for w in textnorm.words(text)) >= 2
-
-
-def _words(text: str) -> list[str]:
-    return textnorm.words(text)
-
-
-def _is(text: str, vocabulary: frozenset[str]) -> bool:
-    words = _words(text)
-    return bool(words) and len(words) <= 3 and words[0] in vocabulary
-
-
-def _command(text: str) -> str | None:
-    words = _words(text)
-    if not words:
-        return None
-    if words[0] in _CANCEL and len(words) <= 3:
-        return "cancel"
-    if words[0] in _STATUS:
-        return "status"
-    if len(words) == 1 and words[0] in _ENGLISH:
-        return "english"
-    if len(words) == 1 and words[0] in _TURKISH:
-        return "turkish"
-    return None
-
-
 # --- the steps -----------------------------------------------------------------------------------
 
 
 def _continue(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     if inbound.kind is Kind.TEXT:
-        command = _command(inbound.text)
+        command = words.command(inbound.text)
         if command is not None:
-            return _run_command(command, state, inbound, ctx)
+            return _run(command, state, inbound, ctx)
     if inbound.kind is Kind.UNSUPPORTED:
         return Outcome(state, (TextMessage(m.pick(m.UNSUPPORTED, state.language)),))
     if inbound.kind is Kind.IMAGE:
@@ -301,11 +146,11 @@ def _continue(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     return handler(state, inbound, ctx)
 
 
-def _run_command(command: str, state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
-    if command == "cancel":
+def _run(command: Command, state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
+    if command is Command.CANCEL:
         return _cancelled(state)
-    if command in ("english", "turkish"):
-        language = Language.EN if command == "english" else Language.TR
+    if command in (Command.ENGLISH, Command.TURKISH):
+        language = Language.EN if command is Command.ENGLISH else Language.TR
         return _prompt(state.model_copy(update={"language": language}), ctx)
     parts = inbound.text.split(None, 1)
     typed = parts[1].strip() if len(parts) > 1 else ""
@@ -324,8 +169,8 @@ def _cancelled(state: Conversation) -> Outcome:
 
 def _idle(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     choice = inbound.choice or ""
-    if choice.startswith(CAT) and _category_or_none(ctx.catalogue, choice[len(CAT) :]):
-        return _advance(_with(state, category=choice[len(CAT) :]), ctx)
+    if choice.startswith(CAT) and screens.category_or_none(ctx.catalogue, choice[len(CAT) :]):
+        return _advance(state.with_draft(category=choice[len(CAT) :]), ctx)
     if choice.startswith(CAT_PAGE):
         return _topics_page(state, ctx, choice)
     if inbound.kind is Kind.TEXT and inbound.text.strip():
@@ -342,61 +187,50 @@ def _described(state: Conversation, text: str, ctx: Context) -> Outcome:
     updates: dict[str, object] = {"description": description}
     if result.neighbourhood and not state.draft.neighbourhood:
         updates["neighbourhood"] = result.neighbourhood
-    state = _with(state, **updates)
+    state = state.with_draft(**updates)
     if state.draft.category:
         return _advance(state, ctx)
-    category = _category_or_none(ctx.catalogue, result.category)
+    category = screens.category_or_none(ctx.catalogue, result.category)
     if result.sure() and category is not None and category.code != OTHER:
-        state = state.model_copy(
-            update={
-                "step": Step.CONFIRM_CATEGORY,
-                "draft": state.draft.model_copy(update={"suggested": category.code}),
-            }
-        )
-        return Outcome(state, (_confirm_category_question(state, category),))
-    return Outcome(
-        state.model_copy(update={"step": Step.CATEGORY}), (_topics(state, ctx, 0, m.PICK_CATEGORY),)
-    )
+        state = state.with_draft(suggested=category.code).at(Step.CONFIRM_CATEGORY)
+        return Outcome(state, (screens.confirm_category(category, state.language),))
+    return _topics(state.at(Step.CATEGORY), ctx, m.PICK_CATEGORY)
 
 
 def _category(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     choice = inbound.choice or ""
-    if choice.startswith(CAT) and _category_or_none(ctx.catalogue, choice[len(CAT) :]):
-        return _advance(_with(state, category=choice[len(CAT) :]), ctx)
+    if choice.startswith(CAT) and screens.category_or_none(ctx.catalogue, choice[len(CAT) :]):
+        return _advance(state.with_draft(category=choice[len(CAT) :]), ctx)
     if choice.startswith(CAT_PAGE):
         return _topics_page(state, ctx, choice)
     if inbound.kind is Kind.TEXT:
-        named = _category_named(ctx.catalogue, inbound.text)
+        named = screens.category_named(ctx.catalogue, inbound.text)
         if named is not None:
-            return _advance(_with(state, category=named), ctx)
-    return Outcome(state, (_topics(state, ctx, 0, m.CHOOSE_FROM_LIST),))
+            return _advance(state.with_draft(category=named), ctx)
+    return _topics(state, ctx, m.CHOOSE_FROM_LIST)
 
 
 def _confirm_category(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     choice = inbound.choice or ""
     suggested = state.draft.suggested
-    if (choice == CAT_OK or (not choice and _is(inbound.text, _YES))) and suggested:
-        return _advance(_with(state, category=suggested), ctx)
-    if choice == CAT_LIST or (not choice and _is(inbound.text, _NO)):
-        return Outcome(
-            state.model_copy(update={"step": Step.CATEGORY}), (_topics(state, ctx, 0, m.PICK_CATEGORY),)
-        )
-    if choice.startswith(CAT) and _category_or_none(ctx.catalogue, choice[len(CAT) :]):
-        return _advance(_with(state, category=choice[len(CAT) :]), ctx)
+    if (choice == CAT_OK or (not choice and words.says(inbound.text, words.YES))) and suggested:
+        return _advance(state.with_draft(category=suggested), ctx)
+    if choice == CAT_LIST or (not choice and words.says(inbound.text, words.NO)):
+        return _topics(state.at(Step.CATEGORY), ctx, m.PICK_CATEGORY)
+    if choice.startswith(CAT) and screens.category_or_none(ctx.catalogue, choice[len(CAT) :]):
+        return _advance(state.with_draft(category=choice[len(CAT) :]), ctx)
     if choice.startswith(CAT_PAGE):
         return _topics_page(state, ctx, choice)
-    category = _category_or_none(ctx.catalogue, suggested or "")
+    category = screens.category_or_none(ctx.catalogue, suggested or "")
     if category is None:
-        return Outcome(
-            state.model_copy(update={"step": Step.CATEGORY}), (_topics(state, ctx, 0, m.PICK_CATEGORY),)
-        )
-    return Outcome(state, (_confirm_category_question(state, category, m.ANSWER_YES_NO),))
+        return _topics(state.at(Step.CATEGORY), ctx, m.PICK_CATEGORY)
+    return Outcome(state, (screens.confirm_category(category, state.language, m.ANSWER_YES_NO),))
 
 
 def _details(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     choice = inbound.choice or ""
-    if choice.startswith(CAT) and _category_or_none(ctx.catalogue, choice[len(CAT) :]):
-        return _advance(_with(state, category=choice[len(CAT) :]), ctx)
+    if choice.startswith(CAT) and screens.category_or_none(ctx.catalogue, choice[len(CAT) :]):
+        return _advance(state.with_draft(category=choice[len(CAT) :]), ctx)
     if inbound.kind is Kind.TEXT and inbound.text.strip():
         return _described(state, inbound.text, ctx)
     return _prompt(state, ctx)
@@ -406,32 +240,32 @@ def _neighbourhood(state: Conversation, inbound: Inbound, ctx: Context) -> Outco
     choice = inbound.choice or ""
     known = {n.code for n in ctx.catalogue.neighbourhoods}
     if choice.startswith(NBH) and choice[len(NBH) :] in known:
-        return _advance(_with(state, neighbourhood=choice[len(NBH) :]), ctx)
+        return _advance(state.with_draft(neighbourhood=choice[len(NBH) :]), ctx)
     if choice.startswith(NBH_PAGE):
-        page = _page_number(choice[len(NBH_PAGE) :])
-        return Outcome(state, (_neighbourhoods(state, ctx, page),))
-    if choice == NBH_SKIP or (not choice and _is(inbound.text, _SKIP)):
-        return _advance(_with(state, neighbourhood_skipped=True), ctx)
+        return _neighbourhoods(state, ctx, screens.page_number(choice[len(NBH_PAGE) :]))
+    if choice == NBH_SKIP or (not choice and words.says(inbound.text, words.SKIP)):
+        return _advance(state.with_draft(neighbourhood_skipped=True), ctx)
     if inbound.kind is Kind.TEXT and inbound.text.strip():
-        found = match_neighbourhood(inbound.text, ctx.catalogue, ctx.classifier)
+        # the question was just asked, so `Zafer` or `merkez` answers it without `mahallesi`
+        found = places.gazetteer(ctx.catalogue.neighbourhoods).find(inbound.text, asked=True)
         if found is not None:
-            return _advance(_with(state, neighbourhood=found), ctx)
+            return _advance(state.with_draft(neighbourhood=found), ctx)
         missing = m.pick(m.NEIGHBOURHOOD_NOT_FOUND, state.language).format(text=m.clip(inbound.text, 40))
-        return Outcome(state, (TextMessage(missing), _neighbourhoods(state, ctx, 0)))
-    return Outcome(state, (_neighbourhoods(state, ctx, 0),))
+        return _prefixed(_neighbourhoods(state, ctx), [TextMessage(missing)])
+    return _neighbourhoods(state, ctx)
 
 
 def _photo(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
-    if inbound.choice == PHOTO_SKIP or (not inbound.choice and _is(inbound.text, _SKIP | _NO)):
-        return _advance(_with(state, photo_skipped=True), ctx)
+    if inbound.choice == PHOTO_SKIP or (not inbound.choice and words.says(inbound.text, words.SKIP_PHOTO)):
+        return _advance(state.with_draft(photo_skipped=True), ctx)
     return _prompt(state, ctx)
 
 
 def _confirm(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     choice = inbound.choice or ""
-    if choice == SEND or (not choice and _is(inbound.text, _YES)):
+    if choice == screens.SEND or (not choice and words.says(inbound.text, words.YES)):
         return _file(state, ctx)
-    if choice == CANCEL or (not choice and _is(inbound.text, _NO)):
+    if choice == screens.CANCEL or (not choice and words.says(inbound.text, words.NO)):
         return _cancelled(state)
     return _prompt(state, ctx)
 
@@ -451,7 +285,7 @@ def _image(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     if len(draft.photos) >= MAX_PHOTOS:
         limit = TextMessage(m.pick(m.PHOTO_LIMIT, language).format(n=MAX_PHOTOS))
         return _prefixed(_prompt(state, ctx), [limit])
-    state = _with(state, photos=(*draft.photos, inbound.photo))
+    state = state.with_draft(photos=(*draft.photos, inbound.photo))
     if inbound.text.strip() and state.step in (Step.IDLE, Step.DETAILS):
         return _described(state, inbound.text, ctx)  # the caption describes the problem
     if state.step is Step.PHOTO:
@@ -471,7 +305,7 @@ def _location(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
     updates: dict[str, object] = {"lat": inbound.lat, "lon": inbound.lon, "address": address}
     if found is not None and (state.step is Step.NEIGHBOURHOOD or not state.draft.neighbourhood):
         updates["neighbourhood"] = found
-    state = _with(state, **updates)
+    state = state.with_draft(**updates)
     if found is not None:
         name = ctx.catalogue.neighbourhood(found).name
         said = m.LOCATION_MATCHED if located is not None and located.exact else m.LOCATION_NEAR
@@ -488,10 +322,6 @@ def _location(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
 # --- moving on -----------------------------------------------------------------------------------
 
 
-def _with(state: Conversation, **updates: object) -> Conversation:
-    return state.model_copy(update={"draft": state.draft.model_copy(update=updates)})
-
-
 def _advance(state: Conversation, ctx: Context) -> Outcome:
     """Ask for the first thing still missing; with everything known, show the summary."""
     draft = state.draft
@@ -506,33 +336,43 @@ def _advance(state: Conversation, ctx: Context) -> Outcome:
     else:
         next_step = Step.CONFIRM
         if draft.code is None:
-            state = _with(state, code=ctx.draw_code())
-    return _prompt(state.model_copy(update={"step": next_step}), ctx)
+            state = state.with_draft(code=ctx.draw_code())
+    return _prompt(state.at(next_step), ctx)
 
 
 def _prompt(state: Conversation, ctx: Context) -> Outcome:
     """The question of the current step (again)."""
-    language = state.language
-    draft = state.draft
+    language, draft, catalogue = state.language, state.draft, ctx.catalogue
     if state.step in (Step.IDLE, Step.NEW):
-        return Outcome(state, (_topics(state, ctx, 0, m.ASK_PROBLEM),))
+        return _topics(state, ctx, m.ASK_PROBLEM)
     if state.step is Step.CATEGORY:
-        return Outcome(state, (_topics(state, ctx, 0, m.PICK_CATEGORY),))
+        return _topics(state, ctx, m.PICK_CATEGORY)
     if state.step is Step.CONFIRM_CATEGORY:
-        category = _category_or_none(ctx.catalogue, draft.suggested or "")
+        category = screens.category_or_none(catalogue, draft.suggested or "")
         if category is not None:
-            return Outcome(state, (_confirm_category_question(state, category),))
-        return _prompt(state.model_copy(update={"step": Step.CATEGORY}), ctx)
+            return Outcome(state, (screens.confirm_category(category, language),))
+        return _prompt(state.at(Step.CATEGORY), ctx)
     if state.step is Step.DETAILS:
-        category = _category_or_none(ctx.catalogue, draft.category or "")
-        name = _name(category.name, language) if category else "-"
-        return Outcome(state, (TextMessage(m.pick(m.ASK_DETAILS, language).format(name=name)),))
+        category = screens.category_or_none(catalogue, draft.category or "")
+        return Outcome(state, (screens.ask_details(category, language),))
     if state.step is Step.NEIGHBOURHOOD:
-        return Outcome(state, (_neighbourhoods(state, ctx, 0),))
+        return _neighbourhoods(state, ctx)
     if state.step is Step.PHOTO:
-        skip = Row(PHOTO_SKIP, m.pick(m.NO_PHOTO, language))
-        return Outcome(state, (ButtonsMessage(m.pick(m.ASK_PHOTO, language), (skip,)),))
-    return Outcome(state, (_summary(state, ctx),))
+        return Outcome(state, (screens.ask_photo(language),))
+    return Outcome(state, (screens.summary(draft, catalogue, language),))
+
+
+def _topics(state: Conversation, ctx: Context, body: Localized, page: int = 0) -> Outcome:
+    return Outcome(state, (screens.topics(ctx.catalogue, state.language, page, body),))
+
+
+def _neighbourhoods(state: Conversation, ctx: Context, page: int = 0) -> Outcome:
+    return Outcome(state, (screens.neighbourhoods(ctx.catalogue, state.language, page),))
+
+
+def _topics_page(state: Conversation, ctx: Context, choice: str) -> Outcome:
+    page = screens.page_number(choice[len(CAT_PAGE) :])
+    return _topics(state.at(Step.CATEGORY), ctx, m.PICK_CATEGORY, page)
 
 
 def _file(state: Conversation, ctx: Context) -> Outcome:
@@ -553,140 +393,3 @@ def _file(state: Conversation, ctx: Context) -> Outcome:
     )
     done = state.model_copy(update={"step": Step.IDLE, "draft": Draft()})
     return Outcome(done, filing=Filing(code=draft.code, request=request))
-
-
-# --- lists and questions -------------------------------------------------------------------------
-
-
-def _name(name: Localized, language: Language) -> str:
-    return m.pick(name, language)
-
-
-def _category_or_none(catalogue: Catalogue, code: str) -> Category | None:
-    found = next((c for c in catalogue.categories if c.code == code), None)
-    return found if found is not None and found.active else None
-
-
-def _category_named(catalogue: Catalogue, text: str) -> str | None:
-    typed = " ".join(_words(text))
-    if len(typed) < 3:
-        return None
-    for category in catalogue.active_categories():
-        names = (" ".join(_words(category.name.tr)), " ".join(_words(category.name.en)))
-        if any(name == typed or name.startswith(typed) for name in names):
-            return category.code
-    return None
-
-
-def _ordered_categories(catalogue: Catalogue) -> list[Category]:
-    """The form's order (busiest first), with "other" always last."""
-    active = sorted(catalogue.active_categories(), key=lambda c: (c.code == OTHER, c.position, c.code))
-    return list(active)
-
-
-def _page_number(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) <= 3 else 0
-
-
-def _topics_page(state: Conversation, ctx: Context, choice: str) -> Outcome:
-    page = _page_number(choice[len(CAT_PAGE) :])
-    return Outcome(
-        state.model_copy(update={"step": Step.CATEGORY}), (_topics(state, ctx, page, m.PICK_CATEGORY),)
-    )
-
-
-def _topics(state: Conversation, ctx: Context, page: int, body: Localized) -> ListMessage:
-    """One page of topics: 9 and a "more" row when they do not fit in WhatsApp's 10 rows."""
-    language = state.language
-    categories = _ordered_categories(ctx.catalogue)
-    if len(categories) <= MAX_LIST_ROWS:
-        shown, more = categories, False
-    else:
-        pages = (len(categories) + CATEGORY_PAGE - 1) // CATEGORY_PAGE
-        page = page if 0 <= page < pages else 0
-        shown = categories[page * CATEGORY_PAGE : (page + 1) * CATEGORY_PAGE]
-        more = page + 1 < pages
-        if not more:  # the last page holds the rest, whatever it is, within 10 rows
-            shown = categories[page * CATEGORY_PAGE : page * CATEGORY_PAGE + MAX_LIST_ROWS]
-    rows = [Row(f"{CAT}{c.code}", _name(c.name, language), _name(c.description, language)) for c in shown]
-    if more:
-        rows.append(Row(f"{CAT_PAGE}{page + 1}", m.pick(m.MORE_ROW, language)))
-    return ListMessage(m.pick(body, language), m.pick(m.TOPICS_BUTTON, language), tuple(rows))
-
-
-def _neighbourhoods(state: Conversation, ctx: Context, page: int) -> ListMessage:
-    """One page of neighbourhoods (8), "next page" while more remain, and "skip"."""
-    language = state.language
-    places = list(ctx.catalogue.neighbourhoods)
-    pages = max(1, (len(places) + NEIGHBOURHOOD_PAGE - 1) // NEIGHBOURHOOD_PAGE)
-    page = page if 0 <= page < pages else 0
-    shown = places[page * NEIGHBOURHOOD_PAGE : (page + 1) * NEIGHBOURHOOD_PAGE]
-    rows = [Row(f"{NBH}{n.code}", short_name(n.name)) for n in shown]
-    if page + 1 < pages:
-        rows.append(Row(f"{NBH_PAGE}{page + 1}", m.pick(m.NEXT_PAGE_ROW, language), f"{page + 2}/{pages}"))
-    rows.append(Row(NBH_SKIP, m.pick(m.SKIP_ROW, language), m.pick(m.SKIP_ROW_DESCRIPTION, language)))
-    body = m.pick(m.ASK_NEIGHBOURHOOD, language)
-    return ListMessage(body, m.pick(m.NEIGHBOURHOODS_BUTTON, language), tuple(rows))
-
-
-def short_name(name: str) -> str:
-    """`Yıldırım Beyazıt Mahallesi` -> `Yıldırım Beyazıt`: fits a 24-character row title."""
-    return re.sub(r"\s+(Mahallesi|Mah\.?)$", "", name).strip() or name
-
-
-def _confirm_category_question(
-    state: Conversation, category: Category, lead: Localized | None = None
-) -> ButtonsMessage:
-    language = state.language
-    body = m.pick(m.CONFIRM_CATEGORY, language).format(name=_name(category.name, language))
-    if lead is not None:
-        body = f"{m.pick(lead, language)}\n{body}"
-    buttons = (Row(CAT_OK, m.pick(m.YES, language)), Row(CAT_LIST, m.pick(m.PICK_FROM_LIST, language)))
-    return ButtonsMessage(body, buttons)
-
-
-def _summary(state: Conversation, ctx: Context) -> ButtonsMessage:
-    language = state.language
-    draft = state.draft
-    category = _category_or_none(ctx.catalogue, draft.category or "")
-    neighbourhood = next((n for n in ctx.catalogue.neighbourhoods if n.code == draft.neighbourhood), None)
-    not_given = m.pick(m.NOT_GIVEN, language)
-    body = m.pick(m.SUMMARY, language).format(
-        category=_name(category.name, language) if category else not_given,
-        neighbourhood=neighbourhood.name if neighbourhood else not_given,
-        description=m.clip(draft.description or "", 300),
-        photos=len(draft.photos),
-    )
-    buttons = (Row(SEND, m.pick(m.SEND, language)), Row(CANCEL, m.pick(m.CANCEL, language)))
-    return ButtonsMessage(body, buttons)
-
-
-# --- neighbourhood names as people type them -----------------------------------------------------
-
-
-def _is_marker(word: str) -> bool:
-    return word in ("mah", "mh") or word.startswith(("mahal", "mahhal"))
-
-
-def match_neighbourhood(text: str, catalogue: Catalogue, classifier: Classifier) -> str | None:
-    """The neighbourhood a typed name means: `Fatih`, `fatih mah.`, `yesilkoy`, `Mithat Paşa`, with a
-    typo allowed in longer names; None when nothing (or more than one equally) fits."""
-    found = classifier.classify(text, catalogue).neighbourhood
-    if found is not None:
-        return found
-    typed = "".join(w for w in _words(text) if not _is_marker(w))
-    if len(typed) < 3:
-        return None
-    best: list[tuple[int, str]] = []
-    for place in catalogue.neighbourhoods:
-        name = "".join(w for w in _words(place.name) if not _is_marker(w))
-        limit = 0 if len(name) < 5 else 1 if len(name) < 9 else 2
-        distance = textnorm.distance(typed, name, limit)
-        if distance <= limit:
-            best.append((distance, place.code))
-    if not best:
-        return None
-    best.sort()
-    if len(best) > 1 and best[0][0] == best[1][0]:
-        return None
-    return best[0][1]

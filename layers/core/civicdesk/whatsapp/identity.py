@@ -1,25 +1,20 @@
-"""Who wrote, without keeping who it is: keyed hashes of the phone number for keys and logs.
+"""Who wrote, without keeping who it is: the citizen index key of a sender, and opaque message refs.
 
-The citizen index (`CIT#<hash>`) and the conversation (`CONV#<hash>`) are keyed by
-HMAC-SHA256(secret key, E.164 phone). Without the key, a hash cannot be reversed by trying every
-Turkish mobile number (there are only ~10^10); the web intake can link the same citizen by hashing
-the phone it was given with the same key.
+The citizen index (`CIT#<hash>`) and the conversation (`CONV#<hash>`) are keyed by the citizen id of
+`civicdesk.requests.citizens` (HMAC-SHA256 of the E.164 phone): the web and the call center link the
+same citizen by hashing the number they were given with the same key.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 
-
-def e164(wa_id: str) -> str:
-    """A WhatsApp id is the number in digits with its country code: `905321234567` -> `+905321234567`."""
-    return wa_id if wa_id.startswith("+") else f"+{wa_id}"
+from civicdesk.requests.citizens import citizen_id
 
 
 def citizen_key(secret: str, phone: str) -> str:
-    """The keyed hash of an E.164 phone number (hex): the citizen's id in keys, logs and metrics."""
-    return hmac.new(secret.encode(), e164(phone).encode(), hashlib.sha256).hexdigest()
+    """The citizen index key of a WhatsApp sender (the same hash the web and the call center use)."""
+    return citizen_id(secret, phone)
 
 
 def message_ref(message_id: str) -> str:

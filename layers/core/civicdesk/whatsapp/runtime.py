@@ -68,6 +68,7 @@ def service() -> WhatsAppService:
         table=table,
         catalogue=runtime.catalogue,
         credentials=credentials,
+        citizen_key=runtime.citizen_key,
         client=client(),
         media=MediaStore(config.media_bucket, client()),
         persistence=persistence,

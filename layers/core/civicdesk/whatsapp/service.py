@@ -37,6 +37,7 @@ from civicdesk.core.observability import logger, metrics
 from civicdesk.profile.geo import Boundaries
 from civicdesk.profile.model import Profile
 from civicdesk.requests import codes, intake
+from civicdesk.requests.citizens import e164
 from civicdesk.requests.codes import new_code
 from civicdesk.requests.models import Contact, EntryType, Language, ServiceRequest, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
@@ -45,7 +46,7 @@ from civicdesk.whatsapp import dialogue, identity
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.config import Credentials
-from civicdesk.whatsapp.dialogue import Conversation, Inbound, Kind, Step
+from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
 from civicdesk.whatsapp.media import MediaRejected, MediaStore
 from civicdesk.whatsapp.messages import OutboundMessage, TextMessage
 from civicdesk.whatsapp.payloads import Delivery, Message, Status
@@ -60,6 +61,7 @@ DRAFT_ITEM_TTL = timedelta(days=2)
 NOTIFICATION_POINTER_TTL = timedelta(days=30)
 """Delivery callbacks come within minutes to days; the pointer to their entry is kept a month."""
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+MAX_LOGGED_REFUSALS = 20
 
 
 class ConversationChanged(RuntimeError):
@@ -85,6 +87,7 @@ class Summary:
     statuses: int = 0
     statuses_matched: int = 0
     filed: int = 0
+    refused: int = 0
 
 
 @dataclass
@@ -92,6 +95,7 @@ class WhatsAppService:
     table: Table
     catalogue: Callable[[], Catalogue]
     credentials: Callable[[], Credentials]
+    citizen_key: Callable[[], str]
     client: CloudApiClient
     media: MediaStore
     persistence: BasePersistenceLayer
@@ -123,24 +127,29 @@ class WhatsAppService:
     # --- a delivery --------------------------------------------------------------------------
 
     def handle(self, delivery: Delivery) -> Summary:
-        summary = Summary()
-        for value in delivery.values():
-            for message in value.messages:
-                summary.messages += 1
-                envelope = Envelope(
-                    phone_number_id=value.metadata.phone_number_id,
-                    name=value.profile_name(message.from_),
-                    message=message.model_dump(mode="json", by_alias=True, exclude_none=True),
-                )
-                try:
-                    result = self._handle_once(envelope=envelope.model_dump())
-                except IdempotencyAlreadyInProgressError:
-                    summary.in_progress += 1  # the same message, being handled right now elsewhere
-                    continue
-                summary.filed += 1 if result.get("filed") else 0
-            for status in value.statuses:
-                summary.statuses += 1
-                summary.statuses_matched += 1 if self.record_status(status) else 0
+        """Each message and status on its own; one that cannot be read is refused, not the delivery."""
+        batch = delivery.unpack()
+        summary = Summary(refused=len(batch.refused))
+        if batch.refused:
+            refused = [{"path": r.path, "problems": list(r.problems)} for r in batch.refused]
+            logger.warning("webhook elements refused", extra={"refused": refused[:MAX_LOGGED_REFUSALS]})
+            metrics.add_metric(name="WhatsAppRefused", unit=MetricUnit.Count, value=len(batch.refused))
+        for addressed in batch.messages:
+            summary.messages += 1
+            envelope = Envelope(
+                phone_number_id=addressed.phone_number_id,
+                name=addressed.name,
+                message=addressed.message.model_dump(mode="json", by_alias=True, exclude_none=True),
+            )
+            try:
+                result = self._handle_once(envelope=envelope.model_dump())
+            except IdempotencyAlreadyInProgressError:
+                summary.in_progress += 1  # the same message, being handled right now elsewhere
+                continue
+            summary.filed += 1 if result.get("filed") else 0
+        for status in batch.statuses:
+            summary.statuses += 1
+            summary.statuses_matched += 1 if self.record_status(status) else 0
         return summary
 
     # --- one message (idempotent) --------------------------------------------------------------
@@ -148,8 +157,7 @@ class WhatsAppService:
     def _handle_message(self, envelope: dict[str, Any]) -> dict[str, Any]:
         given = Envelope.model_validate(envelope)
         message = Message.model_validate(given.message)
-        credentials = self.credentials()
-        citizen = identity.citizen_key(credentials.citizen_key, message.from_)
+        citizen = identity.citizen_key(self.citizen_key(), message.from_)
         now = self.clock()
         conversation, version = self._load(citizen, now)
         inbound = self._inbound(message, now)
@@ -211,7 +219,7 @@ class WhatsAppService:
         return conversation, version
 
     def _save(self, citizen: str, state: Conversation, version: int, now: datetime) -> None:
-        idle = state.step in (Step.IDLE, Step.NEW) and state.draft == dialogue.Draft()
+        idle = state.step in (Step.IDLE, Step.NEW) and state.draft == Draft()
         expires = now + (CONVERSATION_TTL if idle else DRAFT_ITEM_TTL)
         saved = self.conversations.put(
             citizen, state.model_dump(mode="json"), version=version + 1, expires_at=int(expires.timestamp())
@@ -251,7 +259,7 @@ class WhatsAppService:
     # --- filing and status ---------------------------------------------------------------------
 
     def _file(self, filing: dialogue.Filing, citizen: str, wa_id: str, name: str | None) -> ServiceRequest:
-        contact = Contact(name=name or None, phone=identity.e164(wa_id), whatsapp_id=wa_id)
+        contact = Contact(name=name or None, phone=e164(wa_id), whatsapp_id=wa_id)
         new = filing.request.model_copy(update={"contact": contact, "citizen": citizen})
         catalogue = self.catalogue()
         if new.photos:

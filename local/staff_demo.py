@@ -1,0 +1,80 @@
+"""Demo staff accounts for `make run`: one per role, one local-only password, in the emulator's pool.
+
+`GET /staff/config.json` tells a client how to sign in (the emulator's endpoint, the pool and the
+console's app client) and, locally only, lists these accounts and their password under `demo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from civicdesk.staff.identity import DEPARTMENTS_CLAIM, Role
+from local.cloud import REGION, LocalResources
+
+PASSWORD = "Civic-Desk-Demo-2026!"  # noqa: S105 - local emulator only, documented in the README
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    roles: tuple[Role, ...]
+    departments: tuple[str, ...] = ()
+
+
+DEMO_USERS = (
+    DemoUser("agent@civicdesk.local", (Role.AGENT,)),
+    DemoUser("vet@civicdesk.local", (Role.DEPARTMENT,), ("veterinary_affairs",)),
+    DemoUser("roads@civicdesk.local", (Role.DEPARTMENT,), ("technical_works",)),
+    DemoUser("field@civicdesk.local", (Role.FIELD,), ("technical_works",)),
+    DemoUser("supervisor@civicdesk.local", (Role.SUPERVISOR,)),
+    DemoUser("admin@civicdesk.local", (Role.ADMIN,)),
+    DemoUser("analyst@civicdesk.local", (Role.ANALYST,)),
+)
+
+
+def staff_pool(resources: LocalResources) -> tuple[str, str]:
+    """(user pool id, console client id) of the template's staff pool."""
+    ((pool_id, client_id),) = resources.user_pool_clients.values()
+    return pool_id, client_id
+
+
+def create_demo_users(resources: LocalResources) -> None:
+    pool_id, _ = staff_pool(resources)
+    idp = boto3.client("cognito-idp")
+    for user in DEMO_USERS:
+        attributes = [{"Name": "email", "Value": user.username}, {"Name": "email_verified", "Value": "true"}]
+        if user.departments:
+            attributes.append({"Name": DEPARTMENTS_CLAIM, "Value": ",".join(user.departments)})
+        idp.admin_create_user(
+            UserPoolId=pool_id, Username=user.username, UserAttributes=attributes, MessageAction="SUPPRESS"
+        )
+        idp.admin_set_user_password(
+            UserPoolId=pool_id, Username=user.username, Password=PASSWORD, Permanent=True
+        )
+        for role in user.roles:
+            idp.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=role.value)
+
+
+def staff_config(resources: LocalResources, emulator_url: str) -> dict[str, Any]:
+    """`/staff/config.json` as the local stack serves it (in AWS `endpoint` is empty and `demo` absent)."""
+    pool_id, client_id = staff_pool(resources)
+    return {
+        "region": REGION,
+        "userPoolId": pool_id,
+        "clientId": client_id,
+        "endpoint": emulator_url,
+        "demo": {
+            "password": PASSWORD,
+            "users": [
+                {
+                    "username": u.username,
+                    "roles": [r.value for r in u.roles],
+                    "departments": list(u.departments),
+                }
+                for u in DEMO_USERS
+            ],
+        },
+    }
