@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, router, sla, whatsapp
+from bench import classifier, imports, intake, router, sla, staff, whatsapp
 
 
 def main() -> int:
@@ -36,6 +36,7 @@ def main() -> int:
     intake.report(template)
     router.report(template)
     sla.report(template)
+    staff.report(template)
     whatsapp.report(template)
     imports.report()
     classifier.report()

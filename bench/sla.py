@@ -21,7 +21,7 @@ import copy
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -120,24 +120,33 @@ def _item(code: str, group: int, k: int) -> dict[str, Any]:
     return item
 
 
-def _load(table_name: str, scale: float) -> Counter[str]:
-    """Put the pool straight into moto's backend (no stream records). Counts requests, open, due."""
+def put_into_moto(table_name: str, items: Iterable[dict[str, Any]]) -> None:
+    """Put items straight into moto's backend (no stream records, no per-item API call): a large pool
+    loads in seconds instead of minutes."""
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].get_table(table_name)
+    for item in items:
+        attrs = serialize(item)
+        pk, sk = DynamoType(attrs["pk"]), DynamoType(attrs["sk"])
+        table.items[pk][sk] = Item(pk, sk, attrs)
+
+
+def _load(table_name: str, scale: float) -> Counter[str]:
+    """Put the pool straight into moto's backend. Counts requests, open, due."""
     counts: Counter[str] = Counter()
+    items = []
     for group, (count, _) in enumerate(MIX):
         for k in range(max(1, round(count * scale))):
-            attrs = serialize(_item(_code(counts["requests"]), group, k))
-            pk, sk = DynamoType(attrs["pk"]), DynamoType(attrs["sk"])
-            table.items[pk][sk] = Item(pk, sk, attrs)
+            items.append(_item(_code(counts["requests"]), group, k))
             counts["requests"] += 1
             counts["open"] += group < 6
             counts["due"] += group < 2
             # work for the next run, 5 minutes later: deadlines passing, and deadlines 6 hours away
             counts["flag_next"] += group == 2 and k % 355 <= 4
             counts["warn_next"] += group == 3 and k % 2_500 <= 4
+    put_into_moto(table_name, items)
     return counts
 
 

@@ -21,7 +21,7 @@ from civicdesk.profile import model as profile
 def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     table_name = event["ResourceProperties"]["TableName"]
     if event["RequestType"] in ("Create", "Update"):
-        shipped = profile.load(load(FunctionSettings).profile).catalogue()
-        inserted = CatalogueRepository(Table(table_name)).seed(shipped)
+        shipped = profile.load(load(FunctionSettings).profile)
+        inserted = CatalogueRepository(Table(table_name)).seed(shipped.catalogue(), shipped.templates)
         logger.info("catalogue seeded", extra={"inserted": inserted, "request_type": event["RequestType"]})
     return {"PhysicalResourceId": f"catalogue-{table_name}"}

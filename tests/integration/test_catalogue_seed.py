@@ -8,7 +8,7 @@ import pytest
 from civicdesk.core.dynamo import serialize
 from civicdesk.layout import CATALOGUE_PK as CATALOG_PK
 from tests.infra.synth import Synth
-from tests.support import SHIPPED, pool
+from tests.support import PROFILE, SHIPPED, pool
 
 from .conftest import LambdaContext
 
@@ -45,7 +45,13 @@ def test_create_loads_the_shipped_catalogue(empty_table: str) -> None:
     assert answer["PhysicalResourceId"] == f"catalogue-{empty_table}"
     assert pool(empty_table).catalogue.load(shipped).categories
     expected = 1 + len(shipped.departments) + len(shipped.categories) + len(shipped.neighbourhoods)
-    assert len(_catalogue_items(empty_table)) == expected
+    assert len(_catalogue_items(empty_table)) == expected + len(PROFILE.templates)
+    # And the profile's response templates are there for staff to use
+    from civicdesk.core.dynamo import Table
+    from civicdesk.staff.repository import StaffRepository
+
+    seeded = StaffRepository(Table(empty_table)).templates()
+    assert {t.id for t in seeded} == {t.id for t in PROFILE.templates}
 
 
 def test_update_adds_what_is_new_and_keeps_edits_and_delete_keeps_everything(empty_table: str) -> None:

@@ -102,7 +102,8 @@ def neighbourhood_sk(code: str) -> str:
 # --- staff: audit trail, response templates, labelled examples, links ---------------------------------
 
 AUDIT_PREFIX: Final = "AUDIT#"
-TEMPLATE_PK: Final = "TEMPLATE"
+TEMPLATE_PREFIX: Final = "TPL#"
+"""Response templates are part of the catalogue: items of the `CATALOG` partition."""
 EXAMPLE_PREFIX: Final = "EXAMPLE#"
 LINK_PREFIX: Final = "LINK#"
 
@@ -113,7 +114,7 @@ def audit_pk(day_iso: str) -> str:
 
 
 def template_sk(template_id: str) -> str:
-    return f"TPL#{template_id}"
+    return f"{TEMPLATE_PREFIX}{template_id}"
 
 
 def example_pk(month_iso: str) -> str:

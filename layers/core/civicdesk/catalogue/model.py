@@ -65,6 +65,21 @@ class Neighbourhood(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
+class ResponseTemplate(BaseModel):
+    """A ready answer staff pick when replying or changing a status: Turkish and English, with the
+    placeholders `{code}`, `{department}` and `{date}` filled in by the console when used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    title: Localized
+    text: Localized
+    category: str | None = Field(default=None, description="for this category only (none: any)")
+    status: str | None = Field(default=None, description="for this status change (none: a reply)")
+    active: bool = True
+    version: int = 1
+
+
 class Named(BaseModel):
     """A fixed vocabulary entry (request kinds, channels) with its citizen-facing names."""
 

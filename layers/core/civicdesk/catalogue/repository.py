@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from civicdesk import layout
-from civicdesk.catalogue.model import Catalogue, Category, Department, Neighbourhood
+from civicdesk.catalogue.model import Catalogue, Category, Department, Neighbourhood, ResponseTemplate
 from civicdesk.core.dynamo import Item, Table, serialize
 
 
@@ -70,7 +70,18 @@ class CatalogueRepository:
         )
         return catalogue_from_items(items, fixed)
 
-    def seed(self, catalogue: Catalogue) -> int:
-        """Insert each catalogue item that is absent; never overwrite what staff edited. Returns inserts."""
+    def seed(self, catalogue: Catalogue, templates: Iterable[ResponseTemplate] = ()) -> int:
+        """Insert each catalogue item (and response template) that is absent; never overwrite what an
+        admin edited. Returns the inserts."""
         condition = f"attribute_not_exists({layout.PK})"
-        return sum(self.table.put(item, condition) for item in catalogue_items(catalogue))
+        template_items = (template_item(t) for t in templates)
+        return sum(self.table.put(item, condition) for item in (*catalogue_items(catalogue), *template_items))
+
+
+def template_item(template: ResponseTemplate) -> Item:
+    return {
+        layout.PK: layout.CATALOGUE_PK,
+        layout.SK: layout.template_sk(template.id),
+        layout.ITEM_TYPE: "template",
+        **template.model_dump(mode="json"),
+    }

@@ -52,6 +52,8 @@ def detail_type(entry_type: EntryType, status: Status | None) -> str:
         EntryType.NOTIFICATION_FAILED: "NotificationFailed",
         EntryType.DUE_SOON: "RequestDueSoon",
         EntryType.OVERDUE: "RequestOverdue",
+        EntryType.TRANSFERRED: "RequestTransferred",
+        EntryType.TRANSFER_ASKED: "TransferAsked",
     }[entry_type]
 
 

@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from civicdesk.catalogue.model import Catalogue, Category, Department, Localized, Neighbourhood
+from civicdesk.catalogue.model import (
+    Catalogue,
+    Category,
+    Department,
+    Localized,
+    Neighbourhood,
+    ResponseTemplate,
+)
 from civicdesk.catalogue.vocabulary import CHANNELS, KINDS
 
 
@@ -95,6 +102,9 @@ class Profile(_Frozen):
     departments: tuple[Department, ...]
     categories: tuple[Category, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
+    templates: tuple[ResponseTemplate, ...] = Field(
+        default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
+    )
     sample: SampleYear | None = None
 
     @field_validator("time_zone")
@@ -133,6 +143,12 @@ class Profile(_Frozen):
                 ("neighbourhood", self.sample.neighbourhoods),
             ):
                 problems += [f"sample: unknown {kind} {c}" for c in weights if c not in known[kind]]
+        categories = {c.code for c in self.categories}
+        problems += [
+            f"template {t.id}: unknown category {t.category}"
+            for t in self.templates
+            if t.category is not None and t.category not in categories
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from civicdesk.catalogue.model import Localized
+from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.dynamo import Item
 from civicdesk.core.validation import CatalogueCode, CleanText
 from civicdesk.requests import codes
@@ -30,7 +31,6 @@ from civicdesk.requests.models import (
     TimelineEntry,
 )
 from civicdesk.staff.identity import Role, Staff
-from civicdesk.staff.repository import Template
 from civicdesk.staff.workflow import StatusChange
 
 DUE_SOON = timedelta(hours=6)
@@ -135,7 +135,7 @@ class TemplateIn(_In):
     active: bool = True
 
     def to_domain(self) -> Template:
-        return Template(**self.model_dump())
+        return Template(**self.model_dump(mode="json"))
 
 
 # --- answers ---------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class TemplateOut(BaseModel):
     title: Localized
     text: Localized
     category: str | None
-    status: Status | None
+    status: str | None
     active: bool
     version: int
 

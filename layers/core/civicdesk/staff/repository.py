@@ -8,19 +8,18 @@ returned (no read goes unrecorded) and expire after three years (KVKK's minimum 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from civicdesk import layout
-from civicdesk.catalogue.model import Localized
+from civicdesk.catalogue.model import ResponseTemplate as Template
+from civicdesk.catalogue.repository import template_item
 from civicdesk.core.clock import iso
 from civicdesk.core.dynamo import Check, Item, Put, Table, deserialize, serialize
 from civicdesk.privacy.redact import redact
-from civicdesk.requests.models import ServiceRequest, Status
+from civicdesk.requests.models import ServiceRequest
 from civicdesk.requests.repository import request_from_item
 
 AUDIT_RETENTION = timedelta(days=3 * 366)
@@ -67,21 +66,6 @@ def example_put(
             layout.TTL: int((at + EXAMPLE_RETENTION).timestamp()),
         }
     )
-
-
-class Template(BaseModel):
-    """A response template: a public text per category and status, Turkish and English, with
-    placeholders `{code}`, `{department}` and `{date}` filled in when used."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    title: Localized
-    text: Localized
-    category: str | None = Field(default=None, description="for this category only (none: any)")
-    status: Status | None = Field(default=None, description="for this status change (none: a reply)")
-    active: bool = True
-    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -163,23 +147,18 @@ class StaffRepository:
 
     def templates(self) -> list[Template]:
         items = self.table.query_all(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=serialize({":pk": layout.TEMPLATE_PK}),
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :tpl)",
+            ExpressionAttributeValues=serialize({":pk": layout.CATALOGUE_PK, ":tpl": layout.TEMPLATE_PREFIX}),
         )
         return sorted((_template(i) for i in items), key=lambda t: (t.category or "", t.status or "", t.id))
 
     def template(self, template_id: str) -> Template | None:
-        item = self.table.get(layout.TEMPLATE_PK, layout.template_sk(template_id), consistent=True)
+        item = self.table.get(layout.CATALOGUE_PK, layout.template_sk(template_id), consistent=True)
         return _template(item) if item else None
 
     def put_template(self, template: Template, *, expected_version: int | None) -> bool:
         """Create (`expected_version` None: only if new) or replace the version the editor read."""
-        item = {
-            layout.PK: layout.TEMPLATE_PK,
-            layout.SK: layout.template_sk(template.id),
-            layout.ITEM_TYPE: "template",
-            **template.model_dump(mode="json"),
-        }
+        item = template_item(template)
         if expected_version is None:
             return self.table.put(item, f"attribute_not_exists({layout.PK})")
         return self.table.put(
@@ -188,10 +167,6 @@ class StaffRepository:
             names={"#version": layout.VERSION},
             values={":expected": expected_version},
         )
-
-    def seed_templates(self, templates: Iterable[Template]) -> int:
-        """Insert each template that is absent (a deploy never overwrites an admin's edit)."""
-        return sum(self.put_template(t, expected_version=None) for t in templates)
 
 
 def _template(item: Item) -> Template:

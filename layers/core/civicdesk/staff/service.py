@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from civicdesk.catalogue.model import Catalogue
+from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.clock import Clock, utc_now
 from civicdesk.core.dynamo import Item
 from civicdesk.core.errors import InvalidInput, PreconditionFailed, RequestNotFound
@@ -22,7 +23,7 @@ from civicdesk.staff import policy, workflow
 from civicdesk.staff.identity import Staff
 from civicdesk.staff.policy import Action
 from civicdesk.staff.queue import Filters, QueuePage, QueueReader
-from civicdesk.staff.repository import AuditRecord, StaffRepository, Template
+from civicdesk.staff.repository import AuditRecord, StaffRepository
 
 MAX_CALLER_REQUESTS = 50
 
