@@ -8,7 +8,6 @@ errors. Responses carry no-store: they hold citizens' words.
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -26,7 +25,7 @@ from civicdesk.core.errors import Forbidden, InvalidInput, RequestNotFound
 from civicdesk.core.http import JsonApi, error_responses, etag, version_from
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
-from civicdesk.core.validation import PhoneNumber
+from civicdesk.core.validation import PhoneNumber, Timestamp
 from civicdesk.requests.models import Channel, Status
 from civicdesk.staff import contracts as c
 from civicdesk.staff import policy
@@ -92,11 +91,13 @@ _DESCRIBED = {
 _BODY = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 
 
-def _errors(*statuses: HTTPStatus, body: bool = False) -> dict[int, Any]:
-    """The errors a staff route answers: always 401, 403 and 422; with a JSON body 400, 413, 415 too."""
+def _answers(ok: str | None, *statuses: HTTPStatus, body: bool = False) -> dict[int, Any]:
+    """A staff route's answers: `ok` as its 200 (the route's return model), unless it lists its own
+    success (None); errors 401, 403 and 422 always, with a JSON body 400, 413 and 415 too."""
     wanted = {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.UNPROCESSABLE_ENTITY, *statuses}
     wanted |= set(_BODY) if body else set()
-    return error_responses(*((s, _DESCRIBED[s]) if s in _DESCRIBED else s for s in sorted(wanted)))
+    errors = error_responses(*((s, _DESCRIBED[s]) if s in _DESCRIBED else s for s in sorted(wanted)))
+    return {HTTPStatus.OK.value: {"description": ok}, **errors} if ok else errors
 
 
 def _ok(body: BaseModel, status: HTTPStatus = HTTPStatus.OK, version: int | None = None) -> Response[Any]:
@@ -126,7 +127,13 @@ def _code(code: str) -> str:
         raise RequestNotFound(code) from error
 
 
-@app.get("/staff/me", summary="Who I am", tags=["staff"], security=SECURITY, responses=_errors())
+@app.get(
+    "/staff/me",
+    summary="Who I am",
+    tags=["staff"],
+    security=SECURITY,
+    responses=_answers("You: your roles and departments"),
+)
 def get_me() -> Response[c.MeOut]:
     return _ok(c.me(staff()))
 
@@ -141,7 +148,7 @@ def get_me() -> Response[c.MeOut]:
             "description": "Filed: read out the code",
             "content": {"application/json": {"model": c.Created}},
         },
-        **_errors(body=True),
+        **_answers(None, body=True),
     },
 )
 def file_request(body: Annotated[c.StaffNewRequestIn, Body()]) -> Response[c.Created]:
@@ -162,7 +169,7 @@ def file_request(body: Annotated[c.StaffNewRequestIn, Body()]) -> Response[c.Cre
     "their own departments; `overdue=true` lists missed deadlines, `transfer_asked=true` asked transfers.",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(),
+    responses=_answers("A page of the queue, and the cursor to the next"),
 )
 def list_requests(
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -172,9 +179,9 @@ def list_requests(
     channel: Annotated[Channel | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
     transfer_asked: Annotated[bool, Query()] = False,
-    due_before: Annotated[datetime | None, Query()] = None,
-    created_from: Annotated[datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+    due_before: Annotated[Timestamp | None, Query()] = None,
+    created_from: Annotated[Timestamp | None, Query(alias="from")] = None,
+    created_to: Annotated[Timestamp | None, Query(alias="to")] = None,
     q: Annotated[
         str | None, Query(min_length=2, max_length=100, description="a tracking code or words")
     ] = None,
@@ -220,7 +227,7 @@ def _may_read(member: Staff, department: str | None) -> bool:
     security=SECURITY,
     responses={
         200: {"description": "The request; its ETag is the version to send back in If-Match"},
-        **_errors(HTTPStatus.NOT_FOUND),
+        **_answers(None, HTTPStatus.NOT_FOUND),
     },
 )
 def get_request(code: Code) -> Response[c.StaffRequest]:
@@ -234,7 +241,7 @@ def get_request(code: Code) -> Response[c.StaffRequest]:
     summary="The citizen's contact details (audited: who, when, which request, why)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(HTTPStatus.NOT_FOUND),
+    responses=_answers("The citizen's contact details", HTTPStatus.NOT_FOUND),
 )
 def get_contact(
     code: Code,
@@ -251,7 +258,7 @@ def get_contact(
     summary="One caller's requests from every channel, by phone number (audited)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(),
+    responses=_answers("The caller's requests, newest first"),
 )
 def caller_requests(
     phone: Annotated[PhoneNumber, Query(description="the caller's number, as typed (read as E.164)")],
@@ -272,8 +279,12 @@ def _changed(request: Any) -> Response[c.Created]:
     summary="A public reply: on the timeline and sent to the citizen; the first stops the 48-hour clock",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
-        HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED, body=True
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def post_reply(
@@ -288,8 +299,12 @@ def post_reply(
     summary="An internal note (never shown to the citizen)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
-        HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED, body=True
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def post_note(code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch = None) -> Response[c.Created]:
@@ -302,7 +317,8 @@ def post_note(code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch =
     summary="Change the status: in_progress, resolved (with a text), rejected (with a reason), reopened",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
@@ -322,7 +338,8 @@ def post_status(
     summary="Move to another department (a supervisor); a department member asks for it",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
@@ -342,7 +359,8 @@ def post_transfer(
     summary="Route a triage request by hand (kept as a labelled example for the classifier)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
@@ -358,7 +376,11 @@ def post_classify(
 
 
 @app.get(
-    "/staff/templates", summary="Response templates", tags=["staff"], security=SECURITY, responses=_errors()
+    "/staff/templates",
+    summary="Response templates",
+    tags=["staff"],
+    security=SECURITY,
+    responses=_answers("The response templates"),
 )
 def get_templates() -> Response[c.TemplatesOut]:
     return _ok(c.TemplatesOut(templates=[c.template(t) for t in service().templates(staff())]))
@@ -371,7 +393,7 @@ def get_templates() -> Response[c.TemplatesOut]:
     security=SECURITY,
     responses={
         201: {"description": "Added", "content": {"application/json": {"model": c.TemplateOut}}},
-        **_errors(HTTPStatus.PRECONDITION_FAILED, body=True),
+        **_answers(None, HTTPStatus.PRECONDITION_FAILED, body=True),
     },
 )
 def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateOut]:
@@ -384,8 +406,12 @@ def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateO
     summary="Change a response template (admin; If-Match the version you read)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
-        HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED, body=True
+    responses=_answers(
+        "Changed: the template's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def put_template(

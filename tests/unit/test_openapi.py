@@ -37,6 +37,12 @@ def test_every_answer_the_handlers_give_is_declared_with_its_shape() -> None:
     # Then a lookup declares its 200 and what it carries
     found = paths["/requests/{code}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert found["$ref"].endswith("/PublicRequest")
+    # And every operation declares its success answer with the model it returns
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            ok = [answer for status, answer in operation["responses"].items() if status.startswith("2")]
+            assert ok, f"{method.upper()} {path} declares no success answer"
+            assert all(answer.get("content") for answer in ok), f"{method.upper()} {path}: no shape"
     # And a 304 carries no body
     assert paths["/catalog"]["get"]["responses"]["304"].get("content", {}) == {}
     # And every error is in our shape, never Powertools' own (our handlers never answer that)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import pytest
@@ -17,6 +18,7 @@ from civicdesk.core.validation import (
     Email,
     Latitude,
     PhoneNumber,
+    Timestamp,
     clean_text,
     require_inside,
 )
@@ -172,3 +174,32 @@ def test_a_point_outside_the_profiles_area_is_refused_naming_the_field() -> None
     with pytest.raises(InvalidInput) as refusal:
         require_inside(bounds, 41.0082, 28.9784, field="location")
     assert (refusal.value.fields.keys(), refusal.value.reason) == ({"location"}, "outside_area")
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("2026-11-30T09:00:00+03:00", datetime(2026, 11, 30, 6, tzinfo=UTC)),
+        ("2026-11-30T06:00:00Z", datetime(2026, 11, 30, 6, tzinfo=UTC)),
+        ("2026-11-30T06:00:00.250Z", datetime(2026, 11, 30, 6, 0, 0, 250_000, tzinfo=UTC)),
+    ],
+)
+def test_a_timestamp_is_iso_8601_with_its_zone_read_as_utc(sent: str, read: datetime) -> None:
+    assert TypeAdapter(Timestamp).validate_python(sent) == read
+
+
+@pytest.mark.parametrize(
+    ("sent", "why"),
+    [
+        ("2.38e-266", "datetime_invalid"),  # lax pydantic reads a number as Unix time
+        (1764482400, "datetime_invalid"),
+        ("2026-11-30", "timezone_missing"),  # midnight where?
+        ("2026-11-30T09:00:00", "timezone_missing"),
+        ("0001-01-01T00:00:00+14:00", "datetime_out_of_range"),  # before the first day in UTC
+        ("yesterday", "datetime_invalid"),
+    ],
+)
+def test_what_is_not_a_zoned_iso_timestamp_is_refused(sent: object, why: str) -> None:
+    with pytest.raises(ValidationError) as refusal:
+        TypeAdapter(Timestamp).validate_python(sent)
+    assert refusal.value.errors()[0]["type"] == why

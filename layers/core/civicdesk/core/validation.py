@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, GetCoreSchemaHandler
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, PlainValidator, WithJsonSchema
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from civicdesk.core.errors import InvalidInput
@@ -188,6 +189,31 @@ Latitude = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-90, le=9
 
 Longitude = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180, examples=[27.22])]
 """A JSON number (never `"27"` or `true`), in degrees east."""
+
+
+def _timestamp(value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime):  # a number is no date here: pydantic would read it as epoch seconds
+        raise PydanticCustomError(
+            "datetime_invalid", "Not an ISO 8601 date-time (e.g. 2026-11-30T09:00:00+03:00)"
+        )
+    if value.tzinfo is None:
+        raise PydanticCustomError("timezone_missing", "Give the time zone too (e.g. +03:00 or Z)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 at +14:00 is before the first day Python can hold in UTC
+        raise PydanticCustomError("datetime_out_of_range", "The date-time is out of range") from None
+
+
+Timestamp = Annotated[
+    datetime, PlainValidator(_timestamp), WithJsonSchema({"type": "string", "format": "date-time"})
+]
+"""An ISO 8601 date-time with its time zone (RFC 3339, as the document says), read as UTC; never a
+number (pydantic's lax mode reads `2.4e-266` as a Unix time) nor a time of no zone."""
 
 CatalogueCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")]
 """A category, neighbourhood or department code as `GET /catalog` lists them (`road_sidewalk`)."""
