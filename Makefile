@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAGE ?= dev
 PORT ?= 8000
 SEED ?= 300
+PROFILE ?= bornova
 SPEEDUP ?= 1
 CDK := node_modules/.bin/cdk
 CDK_OUT := cdk.out
@@ -28,7 +29,7 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth browser lint format check test test-unit bench openapi run seed-year deploy diff clean
+.PHONY: help install layers synth browser lint format check test test-unit bench train openapi run seed-year deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,7 +69,7 @@ synth: install layers ## synthesize the CloudFormation template (STAGE=dev|prod)
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/core functions local infra bench
+	$(BIN)/mypy layers/core functions local infra bench tools
 
 format: $(INSTALLED) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
@@ -99,11 +100,17 @@ test-unit: $(INSTALLED) ## unit tests only (no synth)
 bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second
 	$(BIN)/python -m bench
 
+train: $(INSTALLED) ## retrain the shipped classifier model from the shipped corpus (PROFILE=bornova; a few minutes)
+	$(BIN)/python -m tools.train_classifier --profile $${PROFILE:-bornova}
+
 openapi: $(INSTALLED) ## write docs/openapi.json from the code
 	$(BIN)/python -m local.openapi --write
 
-run: install layers ## the whole system on this machine: PORT=8000 SEED=300 (sample requests; 0: empty) SPEEDUP=1
-	$(BIN)/python -m local --port $(PORT) --sample $(SEED) --speedup $(SPEEDUP)
+run: install layers ## the whole system on this machine: PORT=8000 SEED=300 (0: empty; year) PROFILE=bornova SPEEDUP=1
+	$(BIN)/python -m local --port $(PORT) --sample $(SEED) --profile $(PROFILE) --speedup $(SPEEDUP)
+
+seed-year: ## make run with a whole year of sample requests (SEED=year: ~50,000 for Bornova)
+	@$(MAKE) --no-print-directory run SEED=year
 
 deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
 	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)

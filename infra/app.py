@@ -41,9 +41,12 @@ def compose(app: cdk.App, stage: str) -> CivicDeskStack:
     return stack
 
 
-def build_app(stage: str, outdir: str | None = None) -> tuple[cdk.App, CivicDeskStack]:
-    """A fresh app for `stage`; the explicit stage wins over any `-c stage=` in the environment."""
-    app = cdk.App(context=cdk_json_context(), post_cli_context={"stage": stage}, outdir=outdir)
+def build_app(
+    stage: str, outdir: str | None = None, profile: str | None = None
+) -> tuple[cdk.App, CivicDeskStack]:
+    """A fresh app for `stage` (and `profile`, if given); explicit values win over `-c` in the environment."""
+    chosen = {"stage": stage, **({"profile": profile} if profile else {})}
+    app = cdk.App(context=cdk_json_context(), post_cli_context=chosen, outdir=outdir)
     return app, compose(app, stage)
 
 

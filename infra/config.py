@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profile
+from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD
 from infra import names
 
 PROD_WEB_ORIGIN_PLACEHOLDER = "https://talep.example-belediye.bel.tr"
@@ -40,9 +41,11 @@ class StageConfig:
     cors_max_age_days: int = 1
     api_5xx_alarm_threshold: int = 1
     lambda_memory_mb: int = 512
-    # Router: auto-route at or above this classifier confidence, else triage (context: routing_threshold).
-    routing_confidence_threshold: float = 0.6
+    # Router: auto-route at or above this (calibrated) classifier confidence, else triage.
+    routing_confidence_threshold: float = AUTO_ROUTE_THRESHOLD
     router_retry_interval_seconds: int = 1
+    # Classifier retrain: an EventBridge schedule expression (context: retrain_schedule); weekly by default.
+    retrain_schedule: str = "cron(0 2 ? * MON *)"
     event_archive_days: int = 90
     # The municipality profile every function serves (context: profile); see civicdesk.profile.
     profile: str = DEFAULT_PROFILE
@@ -60,6 +63,13 @@ class StageConfig:
     # Staff sign-in: scripts and tests may sign in with a password (USER_PASSWORD_AUTH) in dev; prod
     # allows SRP only, so a password never leaves the browser.
     staff_password_auth: bool = False
+    # Notifications: the verified SES sender (context: mail_from), SMS through SNS or End User Messaging
+    # SMS with a sender id / origination identity registered for Türkiye, the staff digest's hour (UTC).
+    mail_from: str = "bildirim@example-belediye.bel.tr"
+    sms_provider: str = "sns"
+    sms_sender_id: str = ""
+    sms_origination_identity: str = ""
+    digest_utc_time: tuple[int, int] = (5, 0)  # 08:00 in Istanbul
 
     @property
     def is_prod(self) -> bool:
@@ -97,6 +107,17 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
     """Build the stage's config; `context` is `node.try_get_context`, injected so tests can fake it."""
     alarm_email = _optional_str(context("alarm_email"))
     chosen = _checked_profile(context("profile"))
+    # deploy-time choices that have a default in StageConfig: given in context, they win
+    chosen_keys = (
+        "mail_from",
+        "sms_provider",
+        "sms_sender_id",
+        "sms_origination_identity",
+        "retrain_schedule",
+    )
+    extra: dict[str, Any] = {
+        key: value for key in chosen_keys if (value := _optional_str(context(key))) is not None
+    }
     if stage == "dev":
         return StageConfig(
             stage=stage,
@@ -108,6 +129,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             profile=chosen,
             staff_password_auth=True,
+            **extra,
         )
     if stage == "prod":
         origin = _optional_str(context("web_origin")) or PROD_WEB_ORIGIN_PLACEHOLDER
@@ -121,5 +143,6 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             api_5xx_alarm_threshold=5,
             profile=chosen,
+            **extra,
         )
     raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(names.STAGES)}")

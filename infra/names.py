@@ -27,6 +27,8 @@ ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
 ENV_PROFILE: Final = "PROFILE"
 ENV_CITIZEN_KEY_SECRET_ID: Final = "CITIZEN_KEY_SECRET_ID"  # noqa: S105 - a variable name
 ENV_MEDIA_BUCKET: Final = "MEDIA_BUCKET"
+ENV_MODEL_BUCKET: Final = "MODEL_BUCKET"
+ENV_ROUTING_THRESHOLD: Final = "ROUTING_THRESHOLD"
 # WhatsApp (read by civicdesk.whatsapp.config.WhatsAppSettings): the secret's ARN, never its values.
 ENV_WHATSAPP_SECRET_ID: Final = "WHATSAPP_SECRET_ID"  # noqa: S105 - a variable name, not a secret
 ENV_WHATSAPP_MEDIA_BUCKET: Final = "WHATSAPP_MEDIA_BUCKET"
@@ -35,6 +37,7 @@ ENV_WHATSAPP_TEMPLATE_NAME: Final = "WHATSAPP_TEMPLATE_NAME"
 ENV_WHATSAPP_PRIVACY_URL: Final = "WHATSAPP_PRIVACY_URL"
 # Metric the SLA checker publishes (functions/sla_checker) and its lag alarm watches.
 METRIC_SLA_LAG_SECONDS: Final = "LagSeconds"
+METRIC_MODEL_REJECTED: Final = "ModelRejected"
 
 # Resource metadata key naming a function's source directory (read by the local stack).
 METADATA_SOURCE: Final = "civicdesk:source"
@@ -69,7 +72,10 @@ FUNCTION_SLA_CHECKER: Final = "sla_checker"
 HANDLER_SLA_CHECKER: Final = "handler.lambda_handler"
 FUNCTION_WHATSAPP: Final = "whatsapp"
 HANDLER_WHATSAPP: Final = "handler.lambda_handler"
+FUNCTION_RETRAIN: Final = "retrain"
+HANDLER_RETRAIN: Final = "handler.lambda_handler"
 FUNCTION_STAFF: Final = "staff"
+FUNCTION_NOTIFIER: Final = "notifier"
 HANDLER_STAFF: Final = "handler.lambda_handler"
 
 

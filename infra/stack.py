@@ -13,7 +13,9 @@ from infra.capabilities.catalogue import CatalogueSeed
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
+from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring
+from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
@@ -44,6 +46,8 @@ class CivicDeskStack(Stack):
         self.catalogue = CatalogueSeed(self, "Catalogue", platform=platform)
         self.intake = Intake(self, "Intake", platform=platform)
         self.router = Router(self, "Router", platform=platform)
+        self.learning = ClassifierLearning(self, "Learning", platform=platform)
+        self.learning.grant_read(self.router.classify)
         self.sla = SlaChecker(self, "Sla", platform=platform)
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
@@ -65,6 +69,16 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             media=self.whatsapp.media,
             media_key=self.whatsapp.key,
+        )
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            platform=platform,
+            bus=self.router.bus,
+            identity=self.identity,
+            whatsapp_secret=self.whatsapp.secret,
+            whatsapp_key=self.whatsapp.key,
+            public_url=self.web.url,
         )
         self.monitoring.finish()
 

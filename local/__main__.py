@@ -1,6 +1,7 @@
 """`make run`: Civic Desk on this machine, no AWS account needed.
 
-    python -m local [--port 8000] [--sample 300] [--speedup 1] [--verbose] [--ready-file PATH]
+    python -m local [--port 8000] [--sample 300|year] [--profile bornova] [--speedup 1] [--verbose]
+                    [--ready-file PATH]
 
 Prints one line with the local URL once everything is ready; Ctrl-C stops it cleanly. It listens on
 loopback only: `--host` with another address is refused unless `--expose` says it is meant, since
@@ -18,6 +19,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from civicdesk.core.settings import DEFAULT_PROFILE
+from civicdesk.profile import model as profiles
 from local.gateway import is_loopback
 from local.stack import running, synthesize, wait_forever
 
@@ -37,7 +40,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument(
-        "--sample", type=int, default=int(os.environ.get("SEED", "300")), help="sample requests (0: empty)"
+        "--sample",
+        type=_sample_size,
+        default=_sample_size(os.environ.get("SEED", "300")),
+        help="sample requests over the last 30 days (0: empty), or `year`: the profile's whole year",
+    )
+    parser.add_argument(
+        "--profile",
+        default=os.environ.get("PROFILE", DEFAULT_PROFILE),
+        choices=profiles.available(),
+        help="the municipality profile to synthesize the stack with",
     )
     parser.add_argument(
         "--speedup",
@@ -54,6 +66,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--ready-file", type=Path, help="write URLs and resource names here once ready (tests)"
     )
     return parser.parse_args(argv)
+
+
+def _sample_size(text: str) -> int | None:
+    """A number of requests, or None for `year`."""
+    if text.strip().lower() == "year":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of requests, or `year`") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of requests, or `year`")
+    return count
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -74,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job starts with it ignored
         signal.signal(stop_signal, _stop)
-    template, cached = (args.template, True) if args.template else synthesize(force=args.resynth)
+    if args.template:
+        template, cached = args.template, True
+    else:
+        template, cached = synthesize(force=args.resynth, profile=args.profile)
     try:
         with running(
             template,
@@ -85,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             verbose=args.verbose,
         ) as system:
             elapsed = time.monotonic() - started
+            if system.sample:
+                print(system.sample, flush=True)
             if args.ready_file:
                 info = {**system.ready_info(), "startup_seconds": elapsed, "synth_cached": cached}
                 args.ready_file.write_text(json.dumps(info))

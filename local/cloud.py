@@ -75,13 +75,17 @@ class Schedule:
 
     @property
     def seconds(self) -> float:
+        """The interval between runs. A daily cron (`cron(m h * * ? *)`) runs once a day locally, counted
+        from start-up rather than at its hour: the local timer keeps intervals, not a calendar."""
         match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
-        if not match:
-            raise LocalStackError(
-                f"{self.logical_id}: only rate() schedules run locally, got {self.expression}"
-            )
-        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
-        return int(match.group(1)) * unit
+        if match:
+            unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
+            return int(match.group(1)) * unit
+        if re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", self.expression):
+            return 86400
+        raise LocalStackError(
+            f"{self.logical_id}: only rate() and daily cron() schedules run locally, got {self.expression}"
+        )
 
 
 @dataclass
@@ -237,6 +241,7 @@ def create_from_template(template: Template, stack_name: str = "CivicDesk-Local"
     _create_buckets(template, created)
     _create_secrets(template, created)
     _create_user_pools(template, created, resolve)
+    _create_email_identities(template, created)
     _create_functions(template, created, resolve)
     _create_event_source_mappings(template, created, resolve)
     _create_state_machines(template, created, resolve)
@@ -320,6 +325,14 @@ def _create_secrets(template: Template, created: LocalResources) -> None:
         arn = client.create_secret(Name=f"{PREFIX}-{logical_id}", SecretString=value)["ARN"]
         created.refs[logical_id] = arn  # Ref of a secret is its ARN
         created.attributes[logical_id] = {"Id": arn}
+
+
+def _create_email_identities(template: Template, created: LocalResources) -> None:
+    """SES sending identities (CloudFormation in moto skips them; SES refuses an unknown sender)."""
+    client = boto3.client("sesv2")
+    for logical_id, props in resources(template, "AWS::SES::EmailIdentity"):
+        client.create_email_identity(EmailIdentity=props["EmailIdentity"])
+        created.refs[logical_id] = props["EmailIdentity"]
 
 
 def _create_user_pools(template: Template, created: LocalResources, resolve: Resolver) -> None:

@@ -16,6 +16,7 @@ from moto import mock_aws
 from local.cloud import LocalResources, Resolver, create_from_template
 from local.lambdas import Bridge, Handler, bridged
 from local.stack import STACK, run_custom_resources
+from local.tables import lean_tables
 from local.template import Template
 
 
@@ -47,7 +48,7 @@ def emulated(template: Template, environment: dict[str, str] | None = None) -> I
 
     saved = dict(os.environ)
     try:
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), lean_tables():
             resources = create_from_template(template)
             os.environ.update({**resources.environment(), **(environment or {})})
             runtime.reset()

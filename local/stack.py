@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -34,8 +34,10 @@ from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import bridged
+from local.sample import Loaded, load_sample
 from local.simulator import Simulator
 from local.staff_demo import create_demo_users, staff_config
+from local.tables import lean_tables
 from local.template import Template, load
 from local.timer import Timer
 from local.whatsapp_fake import FakeCloudApi, secret_id, use_local_credentials
@@ -111,6 +113,8 @@ class Running:
     timer: Timer
     server: BaseWSGIServer
     whatsapp: FakeCloudApi | None = None
+    sample: Loaded | None = None
+    profile: str = DEFAULT_PROFILE
 
     def ready_info(self) -> dict[str, Any]:
         return {
@@ -119,6 +123,8 @@ class Running:
             "tables": self.resources.tables,
             "functions": {f.logical_id: f.name for f in self.resources.functions.values()},
             "whatsapp_api": self.whatsapp.root if self.whatsapp else None,
+            "profile": self.profile,
+            "sample": asdict(self.sample) if self.sample else None,
         }
 
 
@@ -156,11 +162,12 @@ def running(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    sample: int = 0,
+    sample: int | None = 0,
     speedup: float = 1.0,
     verbose: bool = False,
 ) -> Iterator[Running]:
-    """Start everything; stop everything on exit."""
+    """Start everything; stop everything on exit. `sample`: requests over the last 30 days (0: none),
+    or None for the profile's whole year (~50,000 for Bornova; see local/sample.py)."""
     template = load(template_path)
     emulator_port = free_port(host)
     emulator_url = f"http://{host}:{emulator_port}"
@@ -172,6 +179,7 @@ def running(
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     with ExitStack() as stack:
+        stack.enter_context(lean_tables())  # a year of sample data stays quick to read and write
         emulator = ThreadedMotoServer(ip_address=host, port=emulator_port, verbose=False)
         emulator.start()
         stack.callback(emulator.stop)
@@ -188,6 +196,7 @@ def running(
         os.environ.update(
             WHATSAPP_API_BASE=whatsapp.base_url,
             WHATSAPP_PRIVACY_URL=f"http://{host}:{port}/",
+            PUBLIC_URL=f"http://{host}:{port}/",  # links in citizens' messages: the local page
             WHATSAPP_RETRY_BASE_SECONDS="0.1",
         )
         if not verbose:  # handlers log JSON lines; keep the console readable unless asked
@@ -200,11 +209,11 @@ def running(
         run_custom_resources(template, resources, resolve)
         create_demo_users(resources)
         bridge.wait_idle()
-        if sample:
-            from local.sample import load_sample
-
+        loaded = None
+        if sample != 0:
             table = resources.table()
-            load_sample(table, profile, CatalogueRepository(Table(table)).load(profile.catalogue()), sample)
+            catalogue = CatalogueRepository(Table(table)).load(profile.catalogue())
+            loaded = load_sample(table, profile, catalogue, sample)
 
         from local.openapi import schema
 
@@ -237,6 +246,8 @@ def running(
             timer=timer,
             server=server,
             whatsapp=whatsapp,
+            sample=loaded,
+            profile=profile.code,
         )
 
 

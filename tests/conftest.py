@@ -40,6 +40,12 @@ def dev_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def ornek_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The dev stack for the small second profile, once per session (a second synth costs ~2 s)."""
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-out-ornek"), profile="ornek")
+
+
+@pytest.fixture(scope="session")
 def prod_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-out-prod"))
 

@@ -3,7 +3,7 @@
 // textContent and DOM APIs only, never parsed as markup; with no inline code anywhere, a strict
 // CSP (`default-src 'self'`) holds.
 
-import { DEFAULT_LANGUAGE, LANGUAGES, NOTICE, STATUS_NAMES, t } from "./i18n.js";
+import { DEFAULT_LANGUAGE, LANGUAGES, NEUTRAL, STATUS_NAMES, notice, t } from "./i18n.js";
 
 const STORAGE_KEY = "civicdesk.lang";
 const TIME_ZONE = "Europe/Istanbul";
@@ -46,6 +46,7 @@ const state = {
   accepted: null, // the 201 answer being shown
   tracked: null, // the last request looked up
   view: null,
+  municipality: null, // from config.json: names, contact line, KVKK facts (null: speak neutrally)
 };
 
 const descriptionLimits = { min: 10, max: 4000 };
@@ -81,7 +82,20 @@ function initialLanguage() {
 }
 
 function tx(key, vars) {
-  return t(state.lang, key, vars);
+  return t(state.lang, key, { ...municipalityVars(), ...vars });
+}
+
+// The municipality's words for the texts that name it, or neutral ones while it is unknown.
+function municipalityVars() {
+  const m = state.municipality;
+  const pick = (texts) => texts[state.lang] ?? texts[DEFAULT_LANGUAGE];
+  return {
+    municipality: pick(m?.name ?? NEUTRAL.name),
+    contactCenter: pick(m?.contactCenter ?? NEUTRAL.contactCenter),
+    phoneLine: m?.phoneLine ?? "",
+    controller: pick(m?.kvkk.controller ?? NEUTRAL.controller),
+    retention: pick(m?.kvkk.retention ?? NEUTRAL.retention),
+  };
 }
 
 function switchLanguage() {
@@ -113,6 +127,7 @@ function applyTexts() {
   $("file-intro").textContent = tx("file.intro", { hours: formatNumber(hours) });
   $("description-hint").textContent = tx("description.hint", { min: descriptionLimits.min });
   $("notice-summary").textContent = tx("notice.summary");
+  renderMunicipality();
   renderNotice();
   renderKinds();
   renderCatalogOptions();
@@ -178,16 +193,42 @@ function renderStatus(id, status) {
 // --- configuration and API -----------------------------------------------------------------------
 
 async function loadConfig() {
-  // `config.json` is written at deploy time ({"apiUrl": "https://..."}); empty or missing: same origin.
+  // `config.json` is written at deploy time from the municipality profile: where the API is (empty:
+  // same origin) and the municipality's names. Missing or unreadable: same origin, neutral names.
   try {
     const response = await fetch("config.json", { cache: "no-cache", credentials: "omit" });
-    if (!response.ok) return "";
+    if (!response.ok) return { apiUrl: "", municipality: null };
     const config = await response.json();
     const url = typeof config?.apiUrl === "string" ? config.apiUrl.trim() : "";
-    return /^https?:\/\//.test(url) ? url.replace(/\/+$/, "") : "";
+    return {
+      apiUrl: /^https?:\/\//.test(url) ? url.replace(/\/+$/, "") : "",
+      municipality: readMunicipality(config?.municipality),
+    };
   } catch {
-    return "";
+    return { apiUrl: "", municipality: null };
   }
+}
+
+function readMunicipality(raw) {
+  // Only what is complete is used: a half-filled profile must not name a controller without a period.
+  const text = (value) => (typeof value === "string" && value.trim() ? value.trim() : null);
+  const localized = (value) => {
+    const [tr, en] = [text(value?.tr), text(value?.en)];
+    return tr && en ? { tr, en } : null;
+  };
+  const municipality = {
+    name: localized(raw?.name),
+    contactCenter: localized(raw?.contactCenter),
+    phoneLine: text(raw?.phoneLine),
+    kvkk: {
+      controller: localized(raw?.kvkk?.controller),
+      retention: localized(raw?.kvkk?.retention),
+      contact: text(raw?.kvkk?.contact),
+    },
+  };
+  const { name, contactCenter, phoneLine, kvkk } = municipality;
+  const complete = [name, contactCenter, phoneLine, kvkk.controller, kvkk.retention, kvkk.contact].every(Boolean);
+  return complete ? municipality : null;
 }
 
 async function callApi(path, init = {}) {
@@ -270,13 +311,35 @@ function renderCategoryDescription() {
   $("category-description").textContent = category ? category.description[state.lang] : "";
 }
 
-// --- personal-data notice ------------------------------------------------------------------------
+// --- the municipality and its personal-data notice ------------------------------------------------
+
+function renderMunicipality() {
+  // Header: the contact center's name, with the municipality's; footer: both and the phone line.
+  const known = Boolean(state.municipality);
+  const { municipality, contactCenter, phoneLine } = municipalityVars();
+  $("brand-link").textContent = contactCenter;
+  $("brand-municipality").textContent = known ? municipality : "";
+  $("brand-sub").hidden = !known;
+  const footer = $("footer-contact");
+  footer.hidden = !known;
+  if (!known) return;
+  const call = element("a", phoneLine);
+  call.href = `tel:${phoneLine.replace(/[^0-9+]/g, "")}`;
+  call.setAttribute("aria-label", tx("site.call"));
+  footer.replaceChildren(`${municipality} · ${contactCenter} · `, call);
+}
 
 function renderNotice() {
-  const notice = NOTICE[state.lang];
+  const m = state.municipality;
+  const facts = {
+    controller: m?.kvkk.controller ?? NEUTRAL.controller,
+    retention: m?.kvkk.retention ?? NEUTRAL.retention,
+    contact: m?.kvkk.contact ?? null,
+  };
+  const text = notice(state.lang, facts);
   const container = $("notice-full");
-  const parts = [element("h3", notice.title)];
-  for (const section of notice.sections) {
+  const parts = [element("h3", text.title)];
+  for (const section of text.sections) {
     parts.push(element("h4", section.heading));
     for (const paragraph of section.paragraphs) parts.push(element("p", paragraph));
     if (section.items) {
@@ -790,7 +853,9 @@ function showView(view, moveFocus) {
 
 function updateTitle() {
   const heading = state.view === "track" ? "track.title" : state.accepted ? "success.title" : "nav.file";
-  document.title = `${tx(heading)} · ${tx("site.name")}`;
+  const { municipality, contactCenter } = municipalityVars();
+  const site = state.municipality ? `${contactCenter} · ${municipality}` : contactCenter;
+  document.title = `${tx(heading)} · ${site}`;
 }
 
 function route(moveFocus) {
@@ -837,7 +902,11 @@ async function start() {
   descriptionLimits.min = Number(description.getAttribute("minlength")) || descriptionLimits.min;
   descriptionLimits.max = Number(description.getAttribute("maxlength")) || descriptionLimits.max;
   state.lang = initialLanguage();
-  configured = loadConfig();
+  configured = loadConfig().then((config) => {
+    state.municipality = config.municipality;
+    if (config.municipality) applyTexts();
+    return config.apiUrl;
+  });
   bind();
   applyTexts();
   updateAcknowledgement();

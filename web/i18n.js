@@ -1,29 +1,32 @@
 // Every text the page shows, Turkish first, with English. Catalogue names (categories, kinds,
-// neighbourhoods) and status names come from the API; the ones here are what the page itself says.
+// neighbourhoods) and status names come from the API; the municipality's own names (its name,
+// contact center, phone line, KVKK data controller and retention period) from `config.json`, which
+// is written from the municipality profile. The ones here are what the page itself says.
 
 export const LANGUAGES = ["tr", "en"];
 export const DEFAULT_LANGUAGE = "tr";
 
-// The data controller named in the personal-data notice. One place to change per municipality.
-const MUNICIPALITY = {
-  tr: "Örnek İlçe Belediye Başkanlığı",
-  en: "Örnek District Municipality",
+// Until `config.json` names the municipality (or if it cannot be read), the page speaks of it
+// neutrally: never of another municipality, never a retention period that may not be its own.
+export const NEUTRAL = {
+  name: { tr: "Belediye", en: "the municipality" },
+  contactCenter: { tr: "Talep, öneri ve şikâyet", en: "Requests and complaints" },
+  controller: { tr: "Belediye", en: "the municipality" },
+  retention: {
+    tr: "belediyenin kişisel veri saklama ve imha politikasında belirtilen süre boyunca",
+    en: "the period set in the municipality's personal data retention and destruction policy",
+  },
 };
 
-// How long contact details are kept after a request is closed: from the municipality's
-// retention and destruction policy (Saklama ve İmha Politikası).
-const RETENTION = { tr: "2 (iki) yıl", en: "2 (two) years" };
-
 const tr = {
-  "site.name": "Beyaz Masa",
   "site.tagline": "Talep, öneri ve şikâyetleriniz için",
-  "site.municipality": MUNICIPALITY.tr,
+  "site.call": "{phoneLine} hattını arayın",
   skip: "Ana içeriğe geç",
   "lang.switch": "English",
   "nav.label": "Sayfa bölümleri",
   "nav.file": "Başvuru yap",
   "nav.track": "Başvuru sorgula",
-  noscript: "Bu sayfa JavaScript gerektirir. Başvurunuzu 153 numaralı telefondan da yapabilirsiniz.",
+  noscript: "Bu sayfa JavaScript gerektirir. Başvurunuzu belediyenin çağrı merkezinden de yapabilirsiniz.",
 
   "file.title": "Talep, öneri veya şikâyet bildirin",
   "file.intro": "Formu doldurun; size bir takip kodu verelim. Her başvuruya en geç {hours} saat içinde dönüş yapılır.",
@@ -72,9 +75,9 @@ const tr = {
 
   "notice.title": "Kişisel verileriniz",
   "notice.summary":
-    "Verdiğiniz bilgiler, veri sorumlusu {municipality} tarafından 6698 sayılı Kişisel Verilerin " +
+    "Verdiğiniz bilgiler, veri sorumlusu {controller} tarafından 6698 sayılı Kişisel Verilerin " +
     "Korunması Kanunu (KVKK) uyarınca yalnızca başvurunuzu sonuçlandırmak ve sizinle iletişim kurmak " +
-    "amacıyla işlenir ve başvurunuz sonuçlandıktan sonra {retention} saklanır. KVKK m. 11'deki haklarınızı belediyeye başvurarak kullanabilirsiniz.",
+    "amacıyla işlenir ve {retention} saklanır. KVKK m. 11'deki haklarınızı belediyeye başvurarak kullanabilirsiniz.",
   "notice.more": "Aydınlatma metninin tamamını okuyun",
   "notice.ack": "Kişisel verilerin işlenmesine ilişkin aydınlatma metnini okudum.",
   "notice.ackHint": "İletişim bilgisi verdiğiniz için bu kutuyu işaretlemeniz gerekir.",
@@ -105,7 +108,7 @@ const tr = {
   "success.copy": "Kodu kopyala",
   "success.copied": "Kod kopyalandı.",
   "success.copyFailed": "Kopyalanamadı; lütfen kodu elle not alın.",
-  "success.hint": "Bu kodu bir yere yazın: başvurunuzu bu kodla sorgulayabilirsiniz. Telefonla da sorabilirsiniz.",
+  "success.hint": "Bu kodu bir yere yazın: başvurunuzu bu kodla buradan veya telefonla sorgulayabilirsiniz.",
   "success.deadline": "Size en geç {date} tarihine kadar dönüş yapılacaktır.",
   "success.track": "Başvurumun durumunu gör",
   "success.another": "Yeni bir başvuru yap",
@@ -139,15 +142,14 @@ const tr = {
 };
 
 const en = {
-  "site.name": "Civic Desk",
   "site.tagline": "Requests, suggestions and complaints",
-  "site.municipality": MUNICIPALITY.en,
+  "site.call": "Call {phoneLine}",
   skip: "Skip to main content",
   "lang.switch": "Türkçe",
   "nav.label": "Sections",
   "nav.file": "File a request",
   "nav.track": "Track a request",
-  noscript: "This page needs JavaScript. You can also file your request by calling 153.",
+  noscript: "This page needs JavaScript. You can also file your request with the municipality's call center.",
 
   "file.title": "Report a problem, make a request or a suggestion",
   "file.intro": "Fill in the form and we will give you a tracking code. Every request gets an answer within {hours} hours.",
@@ -196,9 +198,9 @@ const en = {
 
   "notice.title": "Your personal data",
   "notice.summary":
-    "{municipality}, as the data controller, processes what you give us under the Turkish Personal Data " +
-    "Protection Law No. 6698 (KVKK) only to handle your request and to contact you, and keeps it for " +
-    "{retention} after your request is closed. You can use your rights under KVKK article 11 by applying to the municipality.",
+    "What you give us is processed by the data controller, {controller}, under the Turkish Personal Data " +
+    "Protection Law No. 6698 (KVKK) only to handle your request and to contact you, and is kept " +
+    "for {retention}. You can use your rights under KVKK article 11 by applying to the municipality.",
   "notice.more": "Read the full privacy notice",
   "notice.ack": "I have read the privacy notice on the processing of my personal data.",
   "notice.ackHint": "Required because you gave contact details.",
@@ -287,179 +289,177 @@ export const STATUS_NAMES = {
   },
 };
 
-// The full personal-data notice (KVKK art. 10 "aydınlatma metni"), shown in a <details> before sending.
-export const NOTICE = {
-  tr: {
-    title: "Kişisel Verilerin İşlenmesine İlişkin Aydınlatma Metni",
-    sections: [
-      {
-        heading: "Veri sorumlusu",
-        paragraphs: [
-          `6698 sayılı Kişisel Verilerin Korunması Kanunu (KVKK) uyarınca kişisel verileriniz, veri sorumlusu ` +
-            `sıfatıyla ${MUNICIPALITY.tr} (Belediye) tarafından işlenir.`,
-        ],
-      },
-      {
-        heading: "Hangi verileri işliyoruz",
-        paragraphs: [
-          "Verirseniz adınız soyadınız, telefon numaranız ve e-posta adresiniz; başvurunuzun açıklaması, " +
-            "konumu veya adresi, başvuru tarihi ve takip kodu. Lütfen açıklamaya gerekmedikçe T.C. kimlik " +
-            "numarası, sağlık bilgisi gibi kişisel veriler yazmayın.",
-        ],
-      },
-      {
-        heading: "Hangi amaçla",
-        paragraphs: [
-          "Başvurunuzu almak, ilgili birime iletmek ve sonuçlandırmak; size başvurunuzun durumu ve sonucu " +
-            "hakkında bilgi vermek; gerektiğinde ek bilgi istemek için sizinle iletişim kurmak. Hizmetleri " +
-            "planlamak için yalnızca kimliğinizi içermeyen (anonim) istatistikler üretilir.",
-        ],
-      },
-      {
-        heading: "Hukuki sebep",
-        paragraphs: [
-          "KVKK m. 5/2-(a) kanunlarda açıkça öngörülmesi (5393 sayılı Belediye Kanunu, 3071 sayılı Dilekçe " +
-            "Hakkının Kullanılmasına Dair Kanun, 4982 sayılı Bilgi Edinme Hakkı Kanunu) ve m. 5/2-(ç) " +
-            "Belediyenin hukuki yükümlülüğünü yerine getirebilmesi. Başvuru için açık rıza istenmez; iletişim " +
-            "bilgisi vermek isteğe bağlıdır.",
-        ],
-      },
-      {
-        heading: "Kimlerle paylaşıyoruz",
-        paragraphs: [
-          "Verileriniz yalnızca başvurunuzun gereği için Belediyenin ilgili birimleriyle ve konu başka bir " +
-            "kurumun görev alanındaysa o kurumla paylaşılır. Başvuru sistemi, Belediyenin hizmet aldığı bulut " +
-            "altyapısında (Amazon Web Services) barındırılır; bu yurt dışına aktarım KVKK m. 9'a uygun olarak " +
-            "yapılır. Size bildirim göndermek için SMS, e-posta veya WhatsApp hizmet sağlayıcıları kullanılır.",
-        ],
-      },
-      {
-        heading: "Ne kadar süre saklıyoruz",
-        paragraphs: [
-          `İletişim bilgileriniz, başvurunuzun sonuçlanmasından itibaren ${RETENTION.tr} saklanır ve ` +
-            "ardından silinir. Başvurunun içeriği kimliğinizle ilişkilendirilmeden istatistik olarak tutulabilir.",
-        ],
-      },
-      {
-        heading: "Haklarınız (KVKK m. 11)",
-        paragraphs: ["Belediyeye başvurarak:"],
-        items: [
-          "kişisel verilerinizin işlenip işlenmediğini öğrenme,",
-          "işlenmişse buna ilişkin bilgi talep etme,",
-          "işlenme amacını ve amacına uygun kullanılıp kullanılmadığını öğrenme,",
-          "yurt içinde veya yurt dışında aktarıldığı üçüncü kişileri bilme,",
-          "eksik veya yanlış işlenmişse düzeltilmesini isteme,",
-          "KVKK m. 7'deki şartlar çerçevesinde silinmesini veya yok edilmesini isteme,",
-          "düzeltme, silme ve yok etme işlemlerinin aktarıldığı üçüncü kişilere bildirilmesini isteme,",
-          "münhasıran otomatik sistemlerle analiz edilmesi sonucu aleyhinize bir sonuç çıkmasına itiraz etme,",
-          "kanuna aykırı işlenmesi sebebiyle zarara uğramanız hâlinde zararın giderilmesini talep etme " +
-            "haklarına sahipsiniz.",
-        ],
-      },
-      {
-        heading: "Nasıl başvurabilirsiniz",
-        paragraphs: [
-          "Başvurunuzu Belediyeye yazılı olarak (dilekçeyle bizzat veya posta yoluyla), kayıtlı elektronik " +
-            "posta (KEP), güvenli elektronik imza veya mobil imza ile ya da daha önce Belediyeye bildirdiğiniz " +
-            "e-posta adresinizden yapabilirsiniz. Takip kodunuzu belirtmeniz işlemi hızlandırır. Başvurunuz en " +
-            "geç 30 gün içinde ücretsiz sonuçlandırılır. Yanıtı yetersiz bulursanız Kişisel Verileri Koruma " +
-            "Kurulu'na şikâyette bulunabilirsiniz.",
-        ],
-      },
-    ],
-  },
-  en: {
-    title: "Privacy notice on the processing of personal data",
-    sections: [
-      {
-        heading: "Data controller",
-        paragraphs: [
-          `Under the Turkish Personal Data Protection Law No. 6698 (KVKK), your personal data is processed ` +
-            `by ${MUNICIPALITY.en} (the Municipality) as the data controller.`,
-        ],
-      },
-      {
-        heading: "What we process",
-        paragraphs: [
-          "If you give them, your name, phone number and email address; the description of your request, " +
-            "its location or address, the date and the tracking code. Please do not write personal data such " +
-            "as your ID number or health details in the description unless it is needed.",
-        ],
-      },
-      {
-        heading: "Why",
-        paragraphs: [
-          "To receive your request, send it to the responsible department and resolve it; to tell you its " +
-            "status and outcome; and, where needed, to contact you for more details. Only anonymous " +
-            "statistics, without your identity, are used to plan services.",
-        ],
-      },
-      {
-        heading: "Legal basis",
-        paragraphs: [
-          "KVKK art. 5(2)(a), processing expressly provided for by law (Municipality Law No. 5393, Law No. " +
-            "3071 on the Right to Petition, Law No. 4982 on the Right to Information), and art. 5(2)(ç), the " +
-            "Municipality's legal obligations. No explicit consent is asked for a request; giving contact " +
-            "details is optional.",
-        ],
-      },
-      {
-        heading: "Who we share it with",
-        paragraphs: [
-          "Your data is shared only as your request needs: with the Municipality's departments and, if the " +
-            "matter belongs to another public body, with that body. The system is hosted on the cloud " +
-            "infrastructure the Municipality uses (Amazon Web Services); this transfer abroad follows KVKK " +
-            "art. 9. SMS, email or WhatsApp providers are used to send you notifications.",
-        ],
-      },
-      {
-        heading: "How long we keep it",
-        paragraphs: [
-          `Your contact details are kept for ${RETENTION.en} after your request is closed and then deleted. ` +
-            "The content of the request may be kept as statistics, without any link to you.",
-        ],
-      },
-      {
-        heading: "Your rights (KVKK art. 11)",
-        paragraphs: ["By applying to the Municipality, you have the right to:"],
-        items: [
-          "learn whether your personal data is processed,",
-          "ask for information about it if it is,",
-          "learn why it is processed and whether it is used for that purpose,",
-          "know the third parties in Türkiye or abroad it is transferred to,",
-          "ask for it to be corrected if it is incomplete or wrong,",
-          "ask for it to be deleted or destroyed under the conditions of KVKK art. 7,",
-          "ask for corrections, deletions and destructions to be notified to those third parties,",
-          "object to a result against you that comes solely from automated analysis of your data,",
-          "claim compensation for damage caused by unlawful processing.",
-        ],
-      },
-      {
-        heading: "How to apply",
-        paragraphs: [
-          "Apply to the Municipality in writing (a signed petition, in person or by post), by registered " +
-            "electronic mail (KEP), with a secure electronic or mobile signature, or from the email address " +
-            "you gave the Municipality before. Quoting your tracking code speeds things up. Your application " +
-            "is answered free of charge within 30 days. If you find the answer insufficient, you may complain " +
-            "to the Personal Data Protection Board (KVK Kurulu).",
-        ],
-      },
-    ],
-  },
-};
+// The full personal-data notice (KVKK art. 10 "aydınlatma metni"), shown in a <details> before sending,
+// with the municipality's data controller, retention period and contact (`facts`, from `config.json`).
+export function notice(lang, facts) {
+  const { controller, retention, contact } = facts;
+  const texts = {
+    tr: {
+      title: "Kişisel Verilerin İşlenmesine İlişkin Aydınlatma Metni",
+      sections: [
+        {
+          heading: "Veri sorumlusu",
+          paragraphs: [
+            `6698 sayılı Kişisel Verilerin Korunması Kanunu (KVKK) uyarınca kişisel verileriniz, veri sorumlusu ` +
+              `sıfatıyla ${controller.tr} tarafından işlenir.`,
+          ],
+        },
+        {
+          heading: "Hangi verileri işliyoruz",
+          paragraphs: [
+            "Verirseniz adınız soyadınız, telefon numaranız ve e-posta adresiniz; başvurunuzun açıklaması, " +
+              "konumu veya adresi, başvuru tarihi ve takip kodu. Lütfen açıklamaya gerekmedikçe T.C. kimlik " +
+              "numarası, sağlık bilgisi gibi kişisel veriler yazmayın.",
+          ],
+        },
+        {
+          heading: "Hangi amaçla",
+          paragraphs: [
+            "Başvurunuzu almak, ilgili birime iletmek ve sonuçlandırmak; size başvurunuzun durumu ve sonucu " +
+              "hakkında bilgi vermek; gerektiğinde ek bilgi istemek için sizinle iletişim kurmak. Hizmetleri " +
+              "planlamak için yalnızca kimliğinizi içermeyen (anonim) istatistikler üretilir.",
+          ],
+        },
+        {
+          heading: "Hukuki sebep",
+          paragraphs: [
+            "KVKK m. 5/2-(a) kanunlarda açıkça öngörülmesi (5393 sayılı Belediye Kanunu, 3071 sayılı Dilekçe " +
+              "Hakkının Kullanılmasına Dair Kanun, 4982 sayılı Bilgi Edinme Hakkı Kanunu) ve m. 5/2-(ç) " +
+              "Belediyenin hukuki yükümlülüğünü yerine getirebilmesi. Başvuru için açık rıza istenmez; iletişim " +
+              "bilgisi vermek isteğe bağlıdır.",
+          ],
+        },
+        {
+          heading: "Kimlerle paylaşıyoruz",
+          paragraphs: [
+            "Verileriniz yalnızca başvurunuzun gereği için Belediyenin ilgili birimleriyle ve konu başka bir " +
+              "kurumun görev alanındaysa o kurumla paylaşılır. Başvuru sistemi, Belediyenin hizmet aldığı bulut " +
+              "altyapısında (Amazon Web Services) barındırılır; bu yurt dışına aktarım KVKK m. 9'a uygun olarak " +
+              "yapılır. Size bildirim göndermek için SMS, e-posta veya WhatsApp hizmet sağlayıcıları kullanılır.",
+          ],
+        },
+        {
+          heading: "Ne kadar süre saklıyoruz",
+          paragraphs: [
+            `İletişim bilgileriniz ${retention.tr} saklanır ve ardından silinir. Başvurunun içeriği ` +
+              "kimliğinizle ilişkilendirilmeden istatistik olarak tutulabilir.",
+          ],
+        },
+        {
+          heading: "Haklarınız (KVKK m. 11)",
+          paragraphs: ["Belediyeye başvurarak:"],
+          items: [
+            "kişisel verilerinizin işlenip işlenmediğini öğrenme,",
+            "işlenmişse buna ilişkin bilgi talep etme,",
+            "işlenme amacını ve amacına uygun kullanılıp kullanılmadığını öğrenme,",
+            "yurt içinde veya yurt dışında aktarıldığı üçüncü kişileri bilme,",
+            "eksik veya yanlış işlenmişse düzeltilmesini isteme,",
+            "KVKK m. 7'deki şartlar çerçevesinde silinmesini veya yok edilmesini isteme,",
+            "düzeltme, silme ve yok etme işlemlerinin aktarıldığı üçüncü kişilere bildirilmesini isteme,",
+            "münhasıran otomatik sistemlerle analiz edilmesi sonucu aleyhinize bir sonuç çıkmasına itiraz etme,",
+            "kanuna aykırı işlenmesi sebebiyle zarara uğramanız hâlinde zararın giderilmesini talep etme " +
+              "haklarına sahipsiniz.",
+          ],
+        },
+        {
+          heading: "Nasıl başvurabilirsiniz",
+          paragraphs: [
+            "Başvurunuzu Belediyeye yazılı olarak (dilekçeyle bizzat veya posta yoluyla), kayıtlı elektronik " +
+              "posta (KEP), güvenli elektronik imza veya mobil imza ile ya da daha önce Belediyeye bildirdiğiniz " +
+              "e-posta adresinizden yapabilirsiniz. Takip kodunuzu belirtmeniz işlemi hızlandırır. Başvurunuz en " +
+              "geç 30 gün içinde ücretsiz sonuçlandırılır. Yanıtı yetersiz bulursanız Kişisel Verileri Koruma " +
+              "Kurulu'na şikâyette bulunabilirsiniz.",
+            ...(contact ? [`İletişim: ${contact}`] : []),
+          ],
+        },
+      ],
+    },
+    en: {
+      title: "Privacy notice on the processing of personal data",
+      sections: [
+        {
+          heading: "Data controller",
+          paragraphs: [
+            `Under the Turkish Personal Data Protection Law No. 6698 (KVKK), your personal data is processed ` +
+              `by ${controller.en} as the data controller.`,
+          ],
+        },
+        {
+          heading: "What we process",
+          paragraphs: [
+            "If you give them, your name, phone number and email address; the description of your request, " +
+              "its location or address, the date and the tracking code. Please do not write personal data such " +
+              "as your ID number or health details in the description unless it is needed.",
+          ],
+        },
+        {
+          heading: "Why",
+          paragraphs: [
+            "To receive your request, send it to the responsible department and resolve it; to tell you its " +
+              "status and outcome; and, where needed, to contact you for more details. Only anonymous " +
+              "statistics, without your identity, are used to plan services.",
+          ],
+        },
+        {
+          heading: "Legal basis",
+          paragraphs: [
+            "KVKK art. 5(2)(a), processing expressly provided for by law (Municipality Law No. 5393, Law No. " +
+              "3071 on the Right to Petition, Law No. 4982 on the Right to Information), and art. 5(2)(ç), the " +
+              "Municipality's legal obligations. No explicit consent is asked for a request; giving contact " +
+              "details is optional.",
+          ],
+        },
+        {
+          heading: "Who we share it with",
+          paragraphs: [
+            "Your data is shared only as your request needs: with the Municipality's departments and, if the " +
+              "matter belongs to another public body, with that body. The system is hosted on the cloud " +
+              "infrastructure the Municipality uses (Amazon Web Services); this transfer abroad follows KVKK " +
+              "art. 9. SMS, email or WhatsApp providers are used to send you notifications.",
+          ],
+        },
+        {
+          heading: "How long we keep it",
+          paragraphs: [
+            `Your contact details are kept for ${retention.en} and then deleted. ` +
+              "The content of the request may be kept as statistics, without any link to you.",
+          ],
+        },
+        {
+          heading: "Your rights (KVKK art. 11)",
+          paragraphs: ["By applying to the Municipality, you have the right to:"],
+          items: [
+            "learn whether your personal data is processed,",
+            "ask for information about it if it is,",
+            "learn why it is processed and whether it is used for that purpose,",
+            "know the third parties in Türkiye or abroad it is transferred to,",
+            "ask for it to be corrected if it is incomplete or wrong,",
+            "ask for it to be deleted or destroyed under the conditions of KVKK art. 7,",
+            "ask for corrections, deletions and destructions to be notified to those third parties,",
+            "object to a result against you that comes solely from automated analysis of your data,",
+            "claim compensation for damage caused by unlawful processing.",
+          ],
+        },
+        {
+          heading: "How to apply",
+          paragraphs: [
+            "Apply to the Municipality in writing (a signed petition, in person or by post), by registered " +
+              "electronic mail (KEP), with a secure electronic or mobile signature, or from the email address " +
+              "you gave the Municipality before. Quoting your tracking code speeds things up. Your application " +
+              "is answered free of charge within 30 days. If you find the answer insufficient, you may complain " +
+              "to the Personal Data Protection Board (KVK Kurulu).",
+            ...(contact ? [`Contact: ${contact}`] : []),
+          ],
+        },
+      ],
+    },
+  };
+  return texts[lang] || texts[DEFAULT_LANGUAGE];
+}
 
-const PLACEHOLDERS = {
-  municipality: MUNICIPALITY,
-  retention: RETENTION,
-};
-
-// The text for `key` in `lang`, with `{name}` replaced from `vars` (or the notice's fixed values).
+// The text for `key` in `lang`, with `{name}` replaced from `vars`.
 export function t(lang, key, vars = {}) {
   const table = TEXTS[lang] || TEXTS[DEFAULT_LANGUAGE];
   const template = table[key] ?? TEXTS[DEFAULT_LANGUAGE][key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => {
-    if (name in vars) return String(vars[name]);
-    if (name in PLACEHOLDERS) return PLACEHOLDERS[name][lang] ?? PLACEHOLDERS[name][DEFAULT_LANGUAGE];
-    return whole;
-  });
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }

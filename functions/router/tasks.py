@@ -8,17 +8,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civicdesk import runtime
 from civicdesk.core.observability import logger, tracer
+from civicdesk.routing import live
 from civicdesk.routing import rules as routing
-from civicdesk.routing.classifier import KeywordClassifier
-
-classifier = KeywordClassifier()
 
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 def classify(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = routing.classify(
-        event["code"], requests=runtime.requests(), catalogue=runtime.catalogue(), classifier=classifier
+        event["code"],
+        requests=runtime.requests(),
+        catalogue=runtime.catalogue(),
+        classifier=live.classifier(),
     )
     logger.info(
         "classified",

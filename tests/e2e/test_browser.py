@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 from civicdesk.requests.models import Status
 from civicdesk.requests.texts import STATUS_NAMES
 from infra.capabilities.web import PERMISSIONS_POLICY, content_security_policy
+from tests.support import PROFILE
 
 from .conftest import LocalStack
 
@@ -539,6 +540,72 @@ def test_every_text_meets_aa_contrast(page: Page, local_stack: LocalStack) -> No
     page.get_by_role("link", name="Başvurumun durumunu gör").click()
     expect(page.locator("#track-result")).to_be_visible()
     assert page.evaluate(LOW_CONTRAST_TEXTS) == []
+
+
+# --- the municipality, from its profile ----------------------------------------------------------
+
+
+def test_the_page_names_the_municipality_and_its_neighbourhoods(page: Page, local_stack: LocalStack) -> None:
+    # Given the local stack, which serves Bornova's profile
+    open_page(page, local_stack)
+    # Then the header names its contact center and the municipality, the title too
+    expect(page.locator("#brand-link")).to_have_text("Beyaz Masa")
+    expect(page.locator("#brand-municipality")).to_have_text("Bornova Belediyesi")
+    assert "Bornova Belediyesi" in page.title()
+    # And the footer gives the phone line to call
+    expect(page.locator("#footer-contact")).to_have_text("Bornova Belediyesi · Beyaz Masa · Alo 153")
+    expect(page.get_by_role("link", name="Alo 153 hattını arayın")).to_have_attribute("href", "tel:153")
+    # And the neighbourhood list offers its 45 neighbourhoods by their bare names, in Turkish order
+    names = page.locator("#neighbourhood option:not([value=''])").all_text_contents()
+    assert len(names) == len(PROFILE.neighbourhoods) == 45
+    assert "Erzene" in names
+    assert [n for n in names if n.endswith("Mahallesi")] == []
+    assert names.index("Çamkule") < names.index("Doğanlar") < names.index("Ergene")
+    # When the person switches to English / Then the municipality's English names are shown
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("#brand-link")).to_have_text("Civic Desk (Beyaz Masa)")
+    expect(page.locator("#footer-contact")).to_contain_text("Bornova Municipality")
+
+
+def test_the_privacy_notice_names_the_data_controller_and_the_retention_period(
+    page: Page, local_stack: LocalStack
+) -> None:
+    # Given the page, where contact details are asked
+    open_page(page, local_stack)
+    kvkk = PROFILE.kvkk
+    # Then the notice next to them names the data controller and how long the data is kept
+    summary = page.locator("#notice-summary")
+    expect(summary).to_contain_text(f"veri sorumlusu {kvkk.controller.tr} tarafından")
+    expect(summary).to_contain_text(f"{kvkk.retention.tr} saklanır")
+    # And so does the full notice, with where to apply
+    page.get_by_text("Aydınlatma metninin tamamını okuyun").click()
+    full = page.locator("#notice-full")
+    expect(full).to_contain_text(f"sıfatıyla {kvkk.controller.tr} tarafından işlenir")
+    expect(full).to_contain_text(f"İletişim bilgileriniz {kvkk.retention.tr} saklanır")
+    expect(full).to_contain_text(kvkk.contact)
+    # When the person switches to English / Then the English notice says the same
+    page.get_by_role("button", name="English").click()
+    expect(summary).to_contain_text(f"the data controller, {kvkk.controller.en},")
+    expect(summary).to_contain_text(f"is kept for {kvkk.retention.en}")
+    expect(full).to_contain_text(f"kept for {kvkk.retention.en} and then deleted")
+
+
+def test_without_its_config_the_page_names_no_municipality(page: Page, local_stack: LocalStack) -> None:
+    # Given a config.json that cannot be read
+    page.route("**/config.json", lambda route: route.fulfill(status=404, body="not found"))
+    # When the page opens
+    open_page(page, local_stack)
+    # Then it names no municipality, no phone line and no retention period it cannot know
+    text = page.locator("body").inner_text()
+    for fact in (PROFILE.name.tr, PROFILE.contact_center.tr, PROFILE.phone_line, PROFILE.kvkk.retention.tr):
+        assert fact not in text
+    expect(page.locator("#brand-link")).to_have_text("Talep, öneri ve şikâyet")
+    expect(page.locator("#footer-contact")).to_be_hidden()
+    expect(page.locator("#notice-summary")).to_contain_text("saklama ve imha politikasında belirtilen süre")
+    # And a request can still be filed
+    fill_the_form(page)
+    page.get_by_role("button", name="Başvuruyu gönder").click()
+    expect(page.locator("#success-code")).to_have_text(CODE_SHAPE)
 
 
 # --- texts shared with the API -------------------------------------------------------------------

@@ -40,6 +40,15 @@ class Synth:
         assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
         return next(iter(found.items()))
 
+    def alarm_topic(self) -> tuple[str, Resource]:
+        """The topic every alarm goes to (other topics, such as the supervisors' alerts, are not it)."""
+        (found,) = [
+            (k, v)
+            for k, v in self.resources("AWS::SNS::Topic").items()
+            if k.startswith("MonitoringAlarmTopic")
+        ]
+        return found
+
     def framework_functions(self) -> dict[str, Resource]:
         """Functions aws-cdk-lib builds for us (the custom-resource provider framework, the web deployer)."""
         deployers = {
@@ -109,9 +118,9 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def synthesize(stage: str, outdir: Path) -> Synth:
+def synthesize(stage: str, outdir: Path, profile: str | None = None) -> Synth:
     """Synthesize `stage` in-process into `outdir` (cdk-nag runs: any finding raises here)."""
-    app, stack = build_app(stage, outdir=str(outdir))
+    app, stack = build_app(stage, outdir=str(outdir), profile=profile)
     assembly = app.synth()
     path = Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
     raw = json.loads(path.read_text(encoding="utf-8"))

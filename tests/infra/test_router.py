@@ -44,7 +44,11 @@ def test_the_confidence_threshold_comes_from_configuration(dev_synth: Synth) -> 
 
 
 def test_the_stream_mapping_filters_new_items_and_reports_partial_failures(dev_synth: Synth) -> None:
-    _, mapping = dev_synth.only("AWS::Lambda::EventSourceMapping")
+    (mapping,) = [
+        m
+        for k, m in dev_synth.resources("AWS::Lambda::EventSourceMapping").items()
+        if k.startswith("RouterDispatcher")
+    ]
     props = mapping["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True

@@ -185,7 +185,7 @@ def _alarms_on(synth: Synth, metric_name: str) -> list[dict[str, Any]]:
 
 def test_a_message_in_the_dead_letter_queue_alarms(dev_synth: Synth) -> None:
     # Given the alarms on visible SQS messages
-    topic_id, _ = dev_synth.only("AWS::SNS::Topic")
+    topic_id, _ = dev_synth.alarm_topic()
     queue_id = _dead_letter_queue_id(dev_synth)
     alarms = [
         a
@@ -202,7 +202,7 @@ def test_growing_lag_or_a_silent_checker_alarms(dev_synth: Synth) -> None:
     from functions.sla_checker import handler
 
     # Given the alarm on the checker's lag metric
-    topic_id, _ = dev_synth.only("AWS::SNS::Topic")
+    topic_id, _ = dev_synth.alarm_topic()
     (alarm,) = _alarms_on(dev_synth, handler.METRIC_LAG_SECONDS)
     # Then it watches the metric the handler publishes (namespace and Powertools' service dimension)
     assert alarm["Namespace"] == names.METRICS_NAMESPACE

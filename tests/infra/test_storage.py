@@ -97,7 +97,7 @@ def test_table_has_exactly_the_three_indexes(dev_synth: Synth) -> None:
 def test_table_trouble_raises_an_alarm_on_the_topic(dev_synth: Synth, metric_name: str) -> None:
     # Given the dev stack's table and alarm topic
     table_id, _ = dev_synth.only(TABLE)
-    topic_id, _ = dev_synth.only("AWS::SNS::Topic")
+    topic_id, _ = dev_synth.alarm_topic()
     # When we look for an alarm over that table metric
     # Then one exists, fires on the first event and notifies the topic
     dev_synth.template.has_resource_properties(

@@ -135,7 +135,7 @@ def test_the_function_may_do_exactly_what_the_channel_needs(dev_synth: Synth) ->
 
 
 def test_replies_that_cannot_be_sent_raise_an_alarm(dev_synth: Synth) -> None:
-    topic_id, _ = dev_synth.only("AWS::SNS::Topic")
+    topic_id, _ = dev_synth.alarm_topic()
     (alarm,) = [
         a["Properties"]
         for a in dev_synth.resources("AWS::CloudWatch::Alarm").values()

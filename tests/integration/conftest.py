@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 
 
@@ -67,20 +66,24 @@ def http_event(
     }
 
 
+def citizen_key_secret() -> str:
+    """The citizen-index key's secret, as the stack creates it (a generated string)."""
+    import boto3
+
+    return str(boto3.client("secretsmanager").create_secret(Name="citizen-key", SecretString="k" * 48)["ARN"])
+
+
 @pytest.fixture
 def intake(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The intake handler module, configured for this test's table, with fresh caches."""
     from civicdesk import runtime
     from functions.intake import handler
 
-    key = boto3.client("secretsmanager").create_secret(Name="citizen-key", SecretString="test-citizen-key")
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")
-    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", key["ARN"])  # the API links citizens by a keyed hash
-    handler.settings.cache_clear()
+    monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", citizen_key_secret())
     runtime.reset()
     yield handler
-    handler.settings.cache_clear()
     runtime.reset()
 
 

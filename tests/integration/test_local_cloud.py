@@ -79,4 +79,8 @@ def test_schedule_rates_are_read_from_the_template(expression: str, seconds: int
 
 def test_an_unsupported_schedule_fails_loudly() -> None:
     with pytest.raises(RuntimeError, match="rate"):
-        _ = Schedule("Rule", "cron(0 12 * * ? *)", "fn").seconds
+        _ = Schedule("Rule", "cron(0/5 8-17 ? * MON-FRI *)", "fn").seconds
+
+
+def test_a_daily_cron_runs_once_a_day_locally() -> None:
+    assert Schedule("Rule", "cron(0 5 * * ? *)", "fn").seconds == 86_400

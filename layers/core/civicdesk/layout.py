@@ -127,6 +127,23 @@ def link_sk(code: str) -> str:
     return f"{LINK_PREFIX}{code}"
 
 
+# --- classifier models: which version routes, and every version the retrain job judged ----------
+
+MODEL_PREFIX: Final = "MODEL#"
+MODEL_CURRENT_SK: Final = "CURRENT"
+MODEL_VERSION_PREFIX: Final = "VERSION#"
+
+
+def model_pk(profile: str) -> str:
+    """`MODEL#<profile>`: the pointer to the model the router uses, and the history of retrains."""
+    return f"{MODEL_PREFIX}{profile}"
+
+
+def model_version_sk(at_iso: str, version: str) -> str:
+    """`VERSION#<time>#<version>`: one retrain's verdict (published or kept the old), in time order."""
+    return f"{MODEL_VERSION_PREFIX}{at_iso}#{version}"
+
+
 # --- Powertools Idempotency records ---------------------------------------------------------------------
 
 

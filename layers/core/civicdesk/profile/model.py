@@ -27,6 +27,7 @@ from civicdesk.catalogue.model import (
     ResponseTemplate,
 )
 from civicdesk.catalogue.vocabulary import CHANNELS, KINDS
+from civicdesk.notify.stages import Stage
 
 
 class _Frozen(BaseModel):
@@ -69,6 +70,31 @@ class ChannelTexts(_Frozen):
     welcome: Localized = Field(description="the first line of the WhatsApp greeting and the web header")
 
 
+class QuietHours(_Frozen):
+    """Local hours in which only urgent messages go out (the rest wait until `end`)."""
+
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Notifications(_Frozen):
+    """What the citizen is told at each stage (Turkish first, English), and when not to disturb them.
+
+    Placeholders: {municipality} {code} {link} {department} {due} {text} {institution} {other_code}.
+    """
+
+    quiet_hours: QuietHours
+    texts: dict[Stage, Localized]
+
+    @field_validator("texts")
+    @classmethod
+    def _every_stage(cls, texts: dict[Stage, Localized]) -> dict[Stage, Localized]:
+        missing = sorted(set(Stage) - set(texts))
+        if missing:
+            raise ValueError(f"a text for every stage is needed; missing: {', '.join(missing)}")
+        return texts
+
+
 class SampleYear(_Frozen):
     """The shape of a typical year (relative weights), for `make run` and `make seed-year`."""
 
@@ -102,6 +128,7 @@ class Profile(_Frozen):
     departments: tuple[Department, ...]
     categories: tuple[Category, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
+    notifications: Notifications
     templates: tuple[ResponseTemplate, ...] = Field(
         default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
     )

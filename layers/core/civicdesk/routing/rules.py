@@ -35,6 +35,8 @@ class Decision(BaseModel):
     source: str
     neighbourhood: str | None = None
     version: int
+    model: str | None = None
+    """The classifier model's version that chose the category (recorded on the routing entry)."""
 
 
 def classify(
@@ -63,6 +65,7 @@ def classify(
         source=CLASSIFIED,
         neighbourhood=request.neighbourhood or result.neighbourhood,
         version=request.version,
+        model=result.model,
     )
 
 
@@ -96,6 +99,7 @@ def assign(
             "source": decision.source,
             "confidence": f"{decision.confidence:.2f}",
             "channel": request.channel.value,
+            **({"model": decision.model} if decision.model else {}),
         },
     )
     return RoutingRepository(requests).assign(

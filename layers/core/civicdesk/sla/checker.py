@@ -157,11 +157,11 @@ class _Run:
         elif due <= self.now:
             at = self.clock()
             if self._count(
-                self.due.flag_overdue(request, _overdue_entry(request, at, deadline, due), stage), "flagged"
+                self.due.flag_overdue(request, overdue_entry(request, at, deadline, due), stage), "flagged"
             ):
                 self.report.lag_seconds = max(self.report.lag_seconds, (at - due).total_seconds())
         elif stage is DueStage.WARN and due <= self.now + self.policy.warn_lead:
-            self._count(self.due.warn_due_soon(request, _due_soon_entry(request, self.clock())), "warned")
+            self._count(self.due.warn_due_soon(request, due_soon_entry(request, self.clock())), "warned")
         else:  # the deadline moved without its key: re-key it, or every run would read it again
             self._count(self.due.rekey(request, stage, due, self.clock()), "cleaned")
 
@@ -197,7 +197,8 @@ def _detail(request: ServiceRequest, deadline: Deadline, due: datetime) -> dict[
     return detail
 
 
-def _due_soon_entry(request: ServiceRequest, at: datetime) -> TimelineEntry:
+def due_soon_entry(request: ServiceRequest, at: datetime) -> TimelineEntry:
+    """The warning before the first-response deadline (sample history writes the same entry)."""
     due = _shown(request.due_at)
     return TimelineEntry(
         code=request.code,
@@ -211,7 +212,8 @@ def _due_soon_entry(request: ServiceRequest, at: datetime) -> TimelineEntry:
     )
 
 
-def _overdue_entry(request: ServiceRequest, at: datetime, deadline: Deadline, due: datetime) -> TimelineEntry:
+def overdue_entry(request: ServiceRequest, at: datetime, deadline: Deadline, due: datetime) -> TimelineEntry:
+    """The flag of a missed deadline (sample history writes the same entry)."""
     shown = _shown(due)
     if deadline is Deadline.RESOLUTION:
         text = f"Çözüm hedefi aşıldı (son an {shown}). / Resolution target missed (due {shown})."

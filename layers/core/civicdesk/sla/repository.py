@@ -11,13 +11,53 @@ from datetime import datetime
 
 from civicdesk import layout
 from civicdesk.core.clock import iso
-from civicdesk.core.dynamo import PageStart, serialize
+from civicdesk.core.dynamo import Item, PageStart, serialize
 from civicdesk.core.errors import ConflictingUpdate
 from civicdesk.layout import DueStage
-from civicdesk.requests.models import ServiceRequest, Status, TimelineEntry
-from civicdesk.requests.repository import Page, RequestRepository
+from civicdesk.requests.models import OPEN_STATUSES, ServiceRequest, Status, TimelineEntry
+from civicdesk.requests.repository import Page, RequestRepository, request_item
 
 DUE_KEYS = (layout.DUE.pk, layout.DUE.sk)
+# When the checker acted on a request: set once, kept after the clock stops (reports read them).
+WARNED_AT = "due_soon_at"
+OVERDUE_AT = "overdue_at"
+RESOLUTION_OVERDUE_AT = "resolution_overdue_at"
+
+
+def as_history(
+    request: ServiceRequest,
+    *,
+    warned_at: datetime | None = None,
+    overdue_at: datetime | None = None,
+    resolution_overdue_at: datetime | None = None,
+) -> Item:
+    """The request's item as it stands after the checker warned and flagged at these times.
+
+    For history written in bulk (sample data, imports), where the checker's own writes never ran:
+    the marks are set (and with them the attention index), and the request sits in the due stage the
+    checker would have left it in (none once flagged or closed), so the next run does exactly what it
+    would do in production.
+    """
+    flagged = request.model_copy(
+        update={
+            "overdue_at": overdue_at or request.overdue_at,
+            "resolution_overdue_at": resolution_overdue_at or request.resolution_overdue_at,
+        }
+    )
+    history = {k: v for k, v in request_item(flagged).items() if k not in DUE_KEYS}
+    if warned_at is not None:
+        history[WARNED_AT] = iso(warned_at)
+    if request.status not in OPEN_STATUSES:
+        return history
+    stage = DueStage.OVERDUE if warned_at else DueStage.WARN
+    due: datetime | None = request.due_at
+    if request.first_response_at is not None:
+        stage, due = DueStage.RESOLUTION, request.resolution_due_at
+    missed = flagged.resolution_overdue_at if stage is DueStage.RESOLUTION else flagged.overdue_at
+    if due is not None and missed is None:
+        history[layout.DUE.pk] = layout.due_partition(layout.due_shard(request.code), stage)
+        history[layout.DUE.sk] = layout.time_sort_key(iso(due), request.code)
+    return history
 
 
 def _stage_of(request: ServiceRequest, stage: DueStage) -> dict[str, str]:
@@ -61,13 +101,13 @@ class DueIndex:
         return self.requests.change(
             request,
             entry,
-            set_={layout.DUE.pk: overdue, "due_soon_at": iso(entry.at)},
+            set_={layout.DUE.pk: overdue, WARNED_AT: iso(entry.at)},
             require=_stage_of(request, DueStage.WARN),
         )
 
     def flag_overdue(self, request: ServiceRequest, entry: TimelineEntry, stage: DueStage) -> bool:
         """Mark the deadline of `stage` as missed and take the request out of the due index."""
-        mark = "resolution_overdue_at" if stage is DueStage.RESOLUTION else "overdue_at"
+        mark = RESOLUTION_OVERDUE_AT if stage is DueStage.RESOLUTION else OVERDUE_AT
         after = request.model_copy(update={mark: entry.at, "updated_at": entry.at})
         return self.requests.update(request, after, entry, remove=DUE_KEYS, require=_stage_of(request, stage))
 

@@ -55,6 +55,10 @@ class Conversation(BaseModel):
     language: Language = Language.TR
     draft: Draft = Draft()
     last_inbound_at: datetime | None = None
+    phone_number_id: str | None = Field(
+        default=None,
+        description="the business number the citizen last wrote to (notifications reply from it)",
+    )
 
     def with_draft(self, **updates: object) -> Conversation:
         return self.model_copy(update={"draft": self.draft.model_copy(update=updates)})

@@ -169,7 +169,7 @@ class WhatsAppService:
             profile=self.profile,
         )
         outcome = dialogue.step(conversation, inbound, context)
-        state = outcome.conversation
+        state = outcome.conversation.model_copy(update={"phone_number_id": given.phone_number_id})
         language = state.language
         replies: list[OutboundMessage] = list(outcome.replies)
         filed: ServiceRequest | None = None

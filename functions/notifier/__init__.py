@@ -1,0 +1,1 @@
+"""The notifier function: citizens told at every stage, staff escalations and digests."""
