@@ -1,7 +1,7 @@
 """The whole system on one machine: emulator, resources from the template, gateway, timer.
 
-Everything binds to loopback and every AWS client in the process points at the emulator
-(`AWS_ENDPOINT_URL`), so nothing leaves the machine.
+Everything binds to loopback (unless `python -m local --expose` says otherwise) and every AWS client
+in the process points at the emulator (`AWS_ENDPOINT_URL`), so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -234,6 +234,7 @@ def running(
             staff_config=staff_config(resources, emulator_url),
         )
         server = make_server(host, port, gateway, threaded=True)
+        gateway.serve_at(host, server.server_port)
         simulator.gateway_url = f"http://{host}:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")
         thread.start()

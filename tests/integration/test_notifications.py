@@ -42,7 +42,7 @@ def daytime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from functions.notifier import handler
 
     handler.notifier.cache_clear()
-    monkeypatch.setattr(handler.Notifier, "clock", lambda self: datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    handler.notifier().clock = lambda: datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     yield
     handler.notifier.cache_clear()
 
@@ -90,7 +90,7 @@ def test_a_web_citizen_who_left_a_phone_hears_each_stage_by_sms_once(cloud: Clou
     shown = codes.display(code)
     assert len(texts) == 4, "\n".join(texts)
     assert [
-        "alındı" in texts[0],
+        "alindi" in texts[0],
         "iletildi" in texts[1],
         "Ekibimiz yolda." in texts[2],
         "Tedavi edildi." in texts[3],
@@ -245,3 +245,35 @@ def test_a_missed_deadline_reaches_the_supervisors_topic_once(cloud: Cloud, dayt
     assert len(sent) == 1
     assert codes.display(code) in sent[0][1]
     assert "Temizlik" in sent[0][1]
+
+
+def test_a_message_held_by_quiet_hours_goes_out_when_they_end_and_only_once(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC
+
+    from functions.notifier import handler
+
+    # Given the notifier's clock at 23:30 in Istanbul, and a routed web request with a phone
+    night = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)
+    handler.notifier.cache_clear()
+    handler.notifier().clock = lambda: night
+    filed = cloud.call(
+        "POST", "/requests", {"description": "Sokak lambası yanmıyor", "contact": {"phone": "0532 555 77 88"}}
+    )
+    settle(cloud)
+    texts = [m["text"] for m in sms_sent() if m["to"] == "+905325557788"]
+    # Then only the acknowledgement went out at night; the routing update waits
+    assert len(texts) == 1
+    assert "alindi" in texts[0]
+    # When the release runs before and after 08:00
+    handler.notifier().clock = lambda: datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    assert handler.release_handler({}, LambdaContext(function_name="release"))["released"] == 0
+    handler.notifier().clock = lambda: datetime(2026, 12, 1, 5, 5, tzinfo=UTC)
+    released = [handler.release_handler({}, LambdaContext(function_name="release")) for _ in range(2)]
+    # Then the held update went out once, at the end of the quiet hours
+    assert [r["released"] for r in released] == [1, 0]
+    texts = [m["text"] for m in sms_sent() if m["to"] == "+905325557788"]
+    assert len(texts) == 2
+    assert codes.display(codes.normalize(filed.body["code"]) or "") in texts[1]
+    handler.notifier.cache_clear()

@@ -144,6 +144,12 @@ def model_version_sk(at_iso: str, version: str) -> str:
     return f"{MODEL_VERSION_PREFIX}{at_iso}#{version}"
 
 
+# --- notifications -------------------------------------------------------------------------------------
+
+HELD_NOTIFICATIONS_PK: Final = "HELD"
+"""Messages quiet hours hold back, sorted by when they may go out: `<release time>#<event>`."""
+
+
 # --- Powertools Idempotency records ---------------------------------------------------------------------
 
 
