@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profile
+from civicdesk.profile.model import Retention
 from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD
 from infra import names
 
@@ -58,8 +59,6 @@ class StageConfig:
     # 24-hour window, and how long citizens' photos are kept (KVKK retention; drafts go within days).
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     whatsapp_template_name: str = "civic_desk_update"
-    whatsapp_media_retention_days: int = 730
-    whatsapp_draft_media_days: int = 3
     # Staff sign-in: scripts and tests may sign in with a password (USER_PASSWORD_AUTH) in dev; prod
     # allows SRP only, so a password never leaves the browser.
     staff_password_auth: bool = False
@@ -74,6 +73,11 @@ class StageConfig:
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def retention(self) -> Retention:
+        """The profile's retention policy: the media bucket's expiry rules follow it."""
+        return profile.load(self.profile).kvkk.periods
 
     def sla_overrides(self) -> dict[str, str]:
         """The SLA checker's environment: only what this stage sets differently from the domain."""

@@ -84,3 +84,8 @@ HANDLER_STAFF: Final = "handler.lambda_handler"
 def stack_name(stage: str) -> str:
     """`CivicDesk-Dev`, `CivicDesk-Prod`: the stage is part of the name so both can share an account."""
     return f"{STACK_NAME_PREFIX}-{stage.capitalize()}"
+
+
+FUNCTION_PRIVACY: Final = "privacy"
+HANDLER_PRIVACY: Final = "handler.lambda_handler"
+HANDLER_RETENTION: Final = "handler.retention_handler"

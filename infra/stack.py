@@ -17,6 +17,7 @@ from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
+from infra.capabilities.privacy import Privacy
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
 from infra.capabilities.staff import StaffApi
@@ -69,6 +70,14 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             media=self.whatsapp.media,
             media_key=self.whatsapp.key,
+        )
+        self.privacy = Privacy(
+            self,
+            "Privacy",
+            platform=platform,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
+            media=self.whatsapp.media,
         )
         self.notifications = Notifications(
             self,

@@ -13,30 +13,27 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from civicdesk import layout, runtime
-from civicdesk.core.errors import Forbidden, InvalidInput, RequestNotFound
-from civicdesk.core.http import IdempotencyKey, JsonApi, error_responses, etag, version_from
+from civicdesk.core.errors import InvalidInput, RequestNotFound
+from civicdesk.core.http import IdempotencyKey, JsonApi, version_from
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.core.validation import PhoneNumber, Timestamp
 from civicdesk.requests.models import Channel, Status
 from civicdesk.staff import contracts as c
 from civicdesk.staff import policy
-from civicdesk.staff.identity import Staff, from_claims
+from civicdesk.staff.identity import Staff
 from civicdesk.staff.media import PhotoLinks
 from civicdesk.staff.queue import Filters, Order, QueueReader
 from civicdesk.staff.repository import StaffRepository
+from civicdesk.staff.routes import SECURITY, SECURITY_SCHEMES, answers, member, ok
 from civicdesk.staff.service import StaffService
-
-SECURITY: list[dict[str, list[str]]] = [{"staffToken": []}]
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class StaffSettings(ApiSettings):
@@ -53,13 +50,7 @@ app.configure_openapi(
     title="Civic Desk API",
     version="1.0.0",
     summary="The staff API: queues, the request workflow, caller lookup, templates.",
-    security_schemes={
-        "staffToken": HTTPBearer(
-            description="An ID token of the staff user pool (Cognito); `GET /staff/config.json` says where "
-            "to sign in.",
-            bearerFormat="JWT",
-        )
-    },
+    security_schemes=SECURITY_SCHEMES,
 )
 
 
@@ -80,40 +71,8 @@ def photos() -> PhotoLinks:
     return PhotoLinks(settings().media_bucket)
 
 
-_DESCRIBED = {
-    HTTPStatus.UNAUTHORIZED: "No valid staff token",
-    HTTPStatus.FORBIDDEN: "Your role may not do this",
-    HTTPStatus.NOT_FOUND: "No such request (or not one you may see)",
-    HTTPStatus.CONFLICT: "Not a change this request's status allows",
-    HTTPStatus.PRECONDITION_FAILED: "Someone changed it since you read it (If-Match is stale)",
-    HTTPStatus.PRECONDITION_REQUIRED: "If-Match is missing",
-}
-_BODY = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-
-
-def _answers(ok: str | None, *statuses: HTTPStatus, body: bool = False) -> dict[int, Any]:
-    """A staff route's answers: `ok` as its 200 (the route's return model), unless it lists its own
-    success (None); errors 401, 403 and 422 always, with a JSON body 400, 413 and 415 too."""
-    wanted = {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.UNPROCESSABLE_ENTITY, *statuses}
-    wanted |= set(_BODY) if body else set()
-    errors = error_responses(*((s, _DESCRIBED[s]) if s in _DESCRIBED else s for s in sorted(wanted)))
-    return {HTTPStatus.OK.value: {"description": ok}, **errors} if ok else errors
-
-
-def _ok(body: BaseModel, status: HTTPStatus = HTTPStatus.OK, version: int | None = None) -> Response[Any]:
-    headers = dict(NO_STORE)
-    if version is not None:
-        headers["ETag"] = etag(version)
-    return Response(status_code=status.value, content_type="application/json", body=body, headers=headers)
-
-
 def staff() -> Staff:
-    """The member the authorizer vouched for; a route reached without claims is refused."""
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    member = from_claims(claims)
-    if not member.user_id:
-        raise Forbidden("No staff identity in the request.")
-    return member
+    return member(app)
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
@@ -132,10 +91,10 @@ def _code(code: str) -> str:
     summary="Who I am",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers("You: your roles and departments"),
+    responses=answers("You: your roles and departments"),
 )
 def get_me() -> Response[c.MeOut]:
-    return _ok(c.me(staff()))
+    return ok(c.me(staff()))
 
 
 @app.post(
@@ -148,7 +107,7 @@ def get_me() -> Response[c.MeOut]:
             "description": "Filed: read out the code",
             "content": {"application/json": {"model": c.Created}},
         },
-        **_answers(None, HTTPStatus.CONFLICT, body=True),
+        **answers(None, HTTPStatus.CONFLICT, body=True),
     },
 )
 def file_request(
@@ -167,7 +126,7 @@ def file_request(
     )
     logger.info("request filed by staff", extra={"code": request.code, "channel": request.channel.value})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
-    return _ok(c.created(request), HTTPStatus.CREATED, request.version)
+    return ok(c.created(request), HTTPStatus.CREATED, request.version)
 
 
 @app.get(
@@ -178,7 +137,7 @@ def file_request(
     "their own departments; `overdue=true` lists missed deadlines, `transfer_asked=true` asked transfers.",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers("A page of the queue, and the cursor to the next"),
+    responses=answers("A page of the queue, and the cursor to the next"),
 )
 def list_requests(
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -204,7 +163,7 @@ def list_requests(
         found = service().requests.get(code)
         visible = found is not None and _may_read(member, found.department)
         items = [c.queue_item(found, service().clock())] if found is not None and visible else []
-        return _ok(c.QueueOut(items=items, next_cursor=None))
+        return ok(c.QueueOut(items=items, next_cursor=None))
     filters = Filters(
         departments=frozenset({department}) if department else None,
         status=status,
@@ -222,7 +181,7 @@ def list_requests(
     page = service().queue(member, filters, limit, cursor)
     now = service().clock()
     metrics.add_metric(name="QueueItemsRead", unit=MetricUnit.Count, value=page.read)
-    return _ok(c.QueueOut(items=[c.queue_item(r, now) for r in page.requests], next_cursor=page.next_cursor))
+    return ok(c.QueueOut(items=[c.queue_item(r, now) for r in page.requests], next_cursor=page.next_cursor))
 
 
 def _may_read(member: Staff, department: str | None) -> bool:
@@ -236,13 +195,13 @@ def _may_read(member: Staff, department: str | None) -> bool:
     security=SECURITY,
     responses={
         200: {"description": "The request; its ETag is the version to send back in If-Match"},
-        **_answers(None, HTTPStatus.NOT_FOUND),
+        **answers(None, HTTPStatus.NOT_FOUND),
     },
 )
 def get_request(code: Code) -> Response[c.StaffRequest]:
     snapshot = service().read(staff(), _code(code))
     body = c.staff_request(snapshot.request, snapshot.entries, snapshot.links, photos().url)
-    return _ok(body, version=snapshot.request.version)
+    return ok(body, version=snapshot.request.version)
 
 
 @app.get(
@@ -250,7 +209,7 @@ def get_request(code: Code) -> Response[c.StaffRequest]:
     summary="The citizen's contact details (audited: who, when, which request, why)",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers("The citizen's contact details", HTTPStatus.NOT_FOUND),
+    responses=answers("The citizen's contact details", HTTPStatus.NOT_FOUND),
 )
 def get_contact(
     code: Code,
@@ -259,7 +218,7 @@ def get_contact(
     member = staff()
     found = service().contact(member, _code(code), reason)
     logger.info("contact read", extra={"code": _code(code), "actor": member.actor})
-    return _ok(c.contact(found))
+    return ok(c.contact(found))
 
 
 @app.get(
@@ -267,7 +226,7 @@ def get_contact(
     summary="One caller's requests from every channel, by phone number (audited)",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers("The caller's requests, newest first"),
+    responses=answers("The caller's requests, newest first"),
 )
 def caller_requests(
     phone: Annotated[PhoneNumber, Query(description="the caller's number, as typed (read as E.164)")],
@@ -276,11 +235,11 @@ def caller_requests(
     member = staff()
     found = service().caller(member, phone, reason)
     now = service().clock()
-    return _ok(c.CallerOut(requests=[c.queue_item(r, now) for r in found]))
+    return ok(c.CallerOut(requests=[c.queue_item(r, now) for r in found]))
 
 
 def _changed(request: Any) -> Response[c.Created]:
-    return _ok(c.created(request), version=request.version)
+    return ok(c.created(request), version=request.version)
 
 
 @app.post(
@@ -288,7 +247,7 @@ def _changed(request: Any) -> Response[c.Created]:
     summary="A public reply: on the timeline and sent to the citizen; the first stops the 48-hour clock",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.PRECONDITION_FAILED,
@@ -308,7 +267,7 @@ def post_reply(
     summary="An internal note (never shown to the citizen)",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.PRECONDITION_FAILED,
@@ -326,7 +285,7 @@ def post_note(code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch =
     summary="Change the status: in_progress, resolved (with a text), rejected (with a reason), reopened",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
@@ -347,7 +306,7 @@ def post_status(
     summary="Move to another department (a supervisor); a department member asks for it",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
@@ -368,7 +327,7 @@ def post_transfer(
     summary="Route a triage request by hand (kept as a labelled example for the classifier)",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
@@ -389,10 +348,10 @@ def post_classify(
     summary="Response templates",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers("The response templates"),
+    responses=answers("The response templates"),
 )
 def get_templates() -> Response[c.TemplatesOut]:
-    return _ok(c.TemplatesOut(templates=[c.template(t) for t in service().templates(staff())]))
+    return ok(c.TemplatesOut(templates=[c.template(t) for t in service().templates(staff())]))
 
 
 @app.post(
@@ -402,12 +361,12 @@ def get_templates() -> Response[c.TemplatesOut]:
     security=SECURITY,
     responses={
         201: {"description": "Added", "content": {"application/json": {"model": c.TemplateOut}}},
-        **_answers(None, HTTPStatus.PRECONDITION_FAILED, body=True),
+        **answers(None, HTTPStatus.PRECONDITION_FAILED, body=True),
     },
 )
 def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateOut]:
     saved = service().save_template(staff(), body.to_domain(), None)
-    return _ok(c.template(saved), HTTPStatus.CREATED, saved.version)
+    return ok(c.template(saved), HTTPStatus.CREATED, saved.version)
 
 
 @app.put(
@@ -415,7 +374,7 @@ def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateO
     summary="Change a response template (admin; If-Match the version you read)",
     tags=["staff"],
     security=SECURITY,
-    responses=_answers(
+    responses=answers(
         "Changed: the template's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.PRECONDITION_FAILED,
@@ -431,7 +390,7 @@ def put_template(
     if body.id != template_id:
         raise InvalidInput({"id": "the body's id must be the path's"})
     saved = service().save_template(staff(), body.to_domain(), version_from(if_match))
-    return _ok(c.template(saved), version=saved.version)
+    return ok(c.template(saved), version=saved.version)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -181,13 +181,13 @@ class WhatsAppChannel(Construct):
                 s3.LifecycleRule(
                     id="draft-photos",
                     tag_filters={"stage": "draft"},
-                    expiration=Duration.days(config.whatsapp_draft_media_days),
+                    expiration=Duration.days(config.retention.unfiled_days),
                     noncurrent_version_expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(
                     id="retention",
                     prefix=MEDIA_PREFIX,
-                    expiration=Duration.days(config.whatsapp_media_retention_days),
+                    expiration=Duration.days(config.retention.free_text_days),
                     noncurrent_version_expiration=Duration.days(30),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
+
+from civicdesk.whatsapp import runtime as wa_runtime
+from civicdesk.whatsapp.signature import sign
+from local import whatsapp_fake as wa
+from local.whatsapp_fake import LOCAL_CREDENTIALS, FakeCloudApi, use_local_credentials
+from tests.infra.synth import Synth
 
 
 @dataclass
@@ -135,3 +144,99 @@ def cloud(dev_synth: Any) -> Iterator[Cloud]:
 
     with emulated(dev_synth.raw, {"CATALOG_CACHE_SECONDS": "0"}) as system:
         yield Cloud(system)
+
+
+# --- the WhatsApp channel, with the whole system behind it ---------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+
+
+@dataclass
+class Channel:
+    system: Any
+    api: FakeCloudApi
+
+    @property
+    def table(self) -> str:
+        return os.environ["TABLE_NAME"]
+
+    @property
+    def bucket(self) -> str:
+        return os.environ["WHATSAPP_MEDIA_BUCKET"]
+
+    def post(self, body: dict[str, Any] | bytes, signature: str | None = "valid") -> Answer:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {}
+        if signature == "valid":
+            headers["x-hub-signature-256"] = sign(raw, LOCAL_CREDENTIALS["app_secret"])
+        elif signature is not None:
+            headers["x-hub-signature-256"] = signature
+        try:
+            body_text: str | bytes = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            body_text = raw  # API Gateway passes a body that is not UTF-8 text base64-encoded
+        event = http_event("POST", "/webhooks/whatsapp", body_text, headers)
+        return self._call(event)
+
+    def get(self, query: str) -> Answer:
+        event = http_event("GET", "/webhooks/whatsapp")
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        return self._call(event)
+
+    def _call(self, event: dict[str, Any]) -> Answer:
+        answer = self.system.handler("WhatsAppHandler")(event, LambdaContext())
+        text = answer.get("body") or ""
+        is_json = answer.get("headers", {}).get("Content-Type", "").startswith("application/json")
+        return Answer(answer["statusCode"], json.loads(text) if is_json and text else text)
+
+    def say(self, *messages: dict[str, Any]) -> Answer:
+        answer = self.post(wa.delivery(messages))
+        assert answer.status == 200, answer.body
+        return answer
+
+    def items(self) -> list[dict[str, Any]]:
+        from civicdesk.core.dynamo import deserialize
+
+        pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=self.table)
+        return [deserialize(i) for page in pages for i in page["Items"]]
+
+    def of_type(self, item_type: str) -> list[dict[str, Any]]:
+        return [i for i in self.items() if i.get("item_type") == item_type]
+
+    def settle(self, timeout: float = 30) -> None:
+        """Stream consumers and router executions, so nothing runs on after the emulator stops."""
+        sfn = boto3.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.system.settle(timeout)
+            machines = sfn.list_state_machines()["stateMachines"]
+            running = [
+                e
+                for m in machines
+                for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"], statusFilter="RUNNING")[
+                    "executions"
+                ]
+            ]
+            if not running:
+                return
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def channel(dev_synth: Synth) -> Iterator[Channel]:
+    from local.inprocess import emulated
+
+    api = FakeCloudApi()
+    environment = {"CATALOG_CACHE_SECONDS": "0", "WHATSAPP_RETRY_BASE_SECONDS": "0"}
+    with api.running(), emulated(dev_synth.raw, {**environment, "WHATSAPP_API_BASE": api.base_url}) as system:
+        use_local_credentials(os.environ["WHATSAPP_SECRET_ID"])
+        wa_runtime.reset()
+        channel = Channel(system, api)
+        yield channel
+        channel.settle()
+    wa_runtime.reset()

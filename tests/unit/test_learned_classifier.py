@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -99,15 +98,10 @@ def test_the_shipped_model_meets_the_goal_on_the_frozen_set(learned: LearnedClas
     assert figures.accuracy >= ACCURACY_FLOOR
 
 
-def test_the_answer_names_the_model_version_and_stays_fast(learned: LearnedClassifier) -> None:
-    texts = [e.text for e in corpus.evaluation(PROFILE)][:100]
-    assert learned.classify(texts[0], SHIPPED).model == learned.version
-    for text in texts:
-        learned.classify(text, SHIPPED)
-    started = time.perf_counter()
-    for text in texts:
-        learned.classify(text, SHIPPED)
-    assert (time.perf_counter() - started) / len(texts) < 0.005  # measured ~0.2-2 ms on a busy 2-core box
+def test_the_answer_names_the_model_version(learned: LearnedClassifier) -> None:
+    # (its speed beside the keyword classifier is a `make bench` figure, not a timed test)
+    texts = [e.text for e in corpus.evaluation(PROFILE)][:20]
+    assert {learned.classify(text, SHIPPED).model for text in texts} == {learned.version}
 
 
 def test_weights_round_trip_as_plain_json_and_a_malformed_file_is_refused() -> None:

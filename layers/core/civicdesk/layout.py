@@ -33,6 +33,7 @@ class ItemType(StrEnum):
     CITIZEN_REQUEST = "citizen_request"
     CONVERSATION = "conversation"
     OUTBOUND = "outbound"
+    DESTRUCTION = "destruction"
 
 
 # --- a request's partition: the request, its timeline, its contact ---------------------------------
@@ -144,6 +145,16 @@ def model_version_sk(at_iso: str, version: str) -> str:
     return f"{MODEL_VERSION_PREFIX}{at_iso}#{version}"
 
 
+# --- KVKK: the destruction log ------------------------------------------------------------------------
+
+DESTRUCTION_PREFIX: Final = "DESTROYED#"
+
+
+def destruction_pk(month_iso: str) -> str:
+    """`DESTROYED#<yyyy-mm>`: one partition per month of destruction records (kept 3 years)."""
+    return f"{DESTRUCTION_PREFIX}{month_iso[:7]}"
+
+
 # --- notifications -------------------------------------------------------------------------------------
 
 HELD_NOTIFICATIONS_PK: Final = "HELD"
@@ -199,9 +210,21 @@ TIMELINE: Final = Index(
 """Timeline entries by the UTC day they were written (`DAY#2026-11-30`, `<at>#<code>`): what re-drives
 the domain events of a time range. Only what an event carries is projected: never a reply's text or a
 note. (`created` cannot serve: a day's entries belong to requests filed on any earlier day.)"""
-INDEXES: Final = (QUEUE, DUE, CREATED, WORK, WORK_DUE, ATTENTION, TIMELINE)
+PURGE: Final = Index("purge", "purge_pk", "purge_sk", projection=(ITEM_TYPE, VERSION))
+"""Sparse: what the retention job will destroy, by the moment its period starts: a closed request
+(`request`, `<closed>#<code>`), a request whose citizen asked for erasure when it closes (`erasure`),
+a WhatsApp conversation (`conversation`, `<expires>#<citizen>`). The job reads only what is due."""
+INDEXES: Final = (QUEUE, DUE, CREATED, WORK, WORK_DUE, ATTENTION, TIMELINE, PURGE)
 
 NO_DEPARTMENT: Final = "-"
+
+
+class Purge(StrEnum):
+    """The partitions of the `purge` index: what kind of thing is due for destruction."""
+
+    REQUEST = "request"
+    ERASURE = "erasure"
+    CONVERSATION = "conversation"
 
 
 class Attention(StrEnum):

@@ -56,12 +56,57 @@ class Bounds(_Frozen):
         return self.south <= lat <= self.north and self.west <= lon <= self.east
 
 
+class Retention(_Frozen):
+    """The retention and destruction policy (KVKK): how long each class of data is kept, in days.
+
+    A request's periods count from its closure (its last change once resolved, rejected or closed).
+    Statistics (category, neighbourhood, dates, channel, status) are anonymous and kept.
+    """
+
+    contact_days: int = Field(default=730, gt=0, description="name, phone, e-mail, WhatsApp id")
+    free_text_days: int = Field(
+        default=730, gt=0, description="description, address, exact point, messages, replies, notes, photos"
+    )
+    unfiled_days: int = Field(
+        default=3, gt=0, description="a WhatsApp draft never filed: its text and photos"
+    )
+    conversation_days: int = Field(
+        default=30, gt=0, description="a finished WhatsApp dialogue's state (language, notice shown)"
+    )
+    audit_days: int = Field(
+        default=1096, ge=1096, description="the access audit and the destruction log: at least 3 years"
+    )
+
+    @property
+    def request_days(self) -> int:
+        """When a closed request is anonymised: in one pass, at the shorter of its two periods."""
+        return min(self.contact_days, self.free_text_days)
+
+
 class Kvkk(_Frozen):
     """The data controller under KVKK (Law 6698) and how long citizens' personal data is kept."""
 
     controller: Localized
-    retention: Localized = Field(description="the retention period as citizens read it, e.g. `2 yıl`")
+    periods: Retention = Field(default_factory=Retention)
     contact: str = Field(description="where a citizen applies under article 11 (an address or e-mail)")
+
+    @property
+    def retention(self) -> Localized:
+        """The contact details' period as citizens read it in the notices, from the policy itself."""
+        return Localized(
+            tr=f"başvurunuz sonuçlandıktan sonra {_period(self.periods.contact_days, 'tr')}",
+            en=f"{_period(self.periods.contact_days, 'en')} after your request is closed",
+        )
+
+
+_UNITS = ((365, "yıl", "year"), (30, "ay", "month"), (1, "gün", "day"))
+
+
+def _period(days: int, language: str) -> str:
+    """`730` -> `2 yıl` / `2 years`: whole years, else whole months, else days."""
+    size, tr, en = next(unit for unit in _UNITS if days % unit[0] == 0)
+    count = days // size
+    return f"{count} {tr}" if language == "tr" else f"{count} {en}{'' if count == 1 else 's'}"
 
 
 class ChannelTexts(_Frozen):

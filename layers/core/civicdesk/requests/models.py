@@ -147,6 +147,10 @@ class ServiceRequest(_Frozen):
     rejection: Rejection | None = None
     duplicate_of: str | None = Field(default=None, description="the code of the request this repeats")
     referred_to: str | None = Field(default=None, description="the institution it was referred to")
+    erase_on_close: bool = Field(
+        default=False, description="the citizen asked for erasure and agreed to keep its data until it closes"
+    )
+    anonymised_at: datetime | None = Field(default=None, description="when its personal data was destroyed")
     version: int = 1
 
 

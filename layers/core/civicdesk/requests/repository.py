@@ -55,6 +55,11 @@ def index_keys(request: ServiceRequest) -> Item:
         kind, since = attention
         keys[layout.ATTENTION.pk] = kind.value
         keys[layout.ATTENTION.sk] = layout.time_sort_key(iso(since), request.code)
+    if request.status not in OPEN_STATUSES and request.anonymised_at is None:
+        # sparse: a closed request waits here for the retention job, from its last change
+        purge = layout.Purge.ERASURE if request.erase_on_close else layout.Purge.REQUEST
+        keys[layout.PURGE.pk] = purge.value
+        keys[layout.PURGE.sk] = layout.time_sort_key(iso(request.updated_at), request.code)
     return keys
 
 
@@ -104,6 +109,8 @@ def request_item(request: ServiceRequest) -> Item:
         "rejection": request.rejection.value if request.rejection else None,
         "duplicate_of": request.duplicate_of,
         "referred_to": request.referred_to,
+        "erase_on_close": request.erase_on_close or None,
+        "anonymised_at": _iso(request.anonymised_at),
         layout.VERSION: request.version,
         **index_keys(request),
     }
@@ -152,6 +159,8 @@ def request_from_item(item: Mapping[str, Any]) -> ServiceRequest:
         rejection=item.get("rejection"),
         duplicate_of=item.get("duplicate_of"),
         referred_to=item.get("referred_to"),
+        erase_on_close=item.get("erase_on_close", False),
+        anonymised_at=_parsed(item.get("anonymised_at")),
         version=item[layout.VERSION],
     )
 
@@ -320,10 +329,32 @@ class RequestRepository:
         """
         changed_at = entry.at if entry is not None else at
         assert changed_at is not None, "a change needs a time: its entry's or `at`"
+        update = self.update_params(
+            request, changed_at, set_=set_ or {}, remove=remove, require=require or {}, absent=absent
+        )
+        if entry is None and not also:
+            return self.table.update(update)
+        items: list[dict[str, Any]] = [{"Update": update}]
+        if entry is not None:
+            items.append({"Put": self.table.put_params(entry_item(entry))})
+        items.extend(self.table.transaction_item(w) for w in also)
+        return self.table.transact(items)
+
+    def update_params(
+        self,
+        request: ServiceRequest,
+        at: datetime,
+        *,
+        set_: Mapping[str, Any],
+        remove: Iterable[str] = (),
+        require: Mapping[str, Any] | None = None,
+        absent: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """The guarded UpdateItem of a change (for `change`, or inside another capability's transaction)."""
         names: dict[str, str] = {"#version": layout.VERSION, "#updated_at": "updated_at"}
-        values: dict[str, Any] = {":v": request.version, ":next": request.version + 1, ":at": iso(changed_at)}
+        values: dict[str, Any] = {":v": request.version, ":next": request.version + 1, ":at": iso(at)}
         sets = ["#version = :next", "#updated_at = :at"]
-        for i, (attribute, value) in enumerate((set_ or {}).items()):
+        for i, (attribute, value) in enumerate(set_.items()):
             names[f"#s{i}"], values[f":s{i}"] = attribute, value
             sets.append(f"#s{i} = :s{i}")
         removes = []
@@ -338,7 +369,7 @@ class RequestRepository:
             names[f"#a{i}"] = attribute
             conditions.append(f"attribute_not_exists(#a{i})")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        update = {
+        return {
             "TableName": self.table.name,
             "Key": serialize({layout.PK: layout.request_pk(request.code), layout.SK: layout.REQUEST_SK}),
             "UpdateExpression": expression,
@@ -346,13 +377,6 @@ class RequestRepository:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
         }
-        if entry is None and not also:
-            return self.table.update(update)
-        items: list[dict[str, Any]] = [{"Update": update}]
-        if entry is not None:
-            items.append({"Put": self.table.put_params(entry_item(entry))})
-        items.extend(self.table.transaction_item(w) for w in also)
-        return self.table.transact(items)
 
     def update(
         self,

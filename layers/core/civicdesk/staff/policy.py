@@ -32,6 +32,7 @@ class Action(StrEnum):
     READ_TEMPLATES = "read_templates"
     EDIT_TEMPLATES = "edit_templates"
     REPORTS = "reports"
+    PRIVACY = "privacy"  # KVKK: erasure and access requests, the destruction log, the access audit
 
 
 class Scope(IntEnum):
@@ -57,6 +58,7 @@ POLICY: dict[Role, dict[Action, Scope]] = {
         Action.FILE: ALL, Action.LOOKUP_CALLER: ALL, Action.LIST: ALL, Action.READ: ALL,
         Action.READ_CONTACT: ALL, Action.REPLY: ALL, Action.NOTE: ALL, Action.CHANGE_STATUS: ALL,
         Action.TRANSFER: ALL, Action.CLASSIFY: ALL, Action.READ_TEMPLATES: ALL, Action.REPORTS: ALL,
+        Action.PRIVACY: ALL,
     },
     Role.ADMIN: {
         Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL,

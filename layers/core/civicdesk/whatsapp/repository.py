@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from civicdesk import layout
@@ -33,6 +33,9 @@ class ConversationRepository:
             "state": state,
             layout.VERSION: version,
             layout.TTL: expires_at,
+            # the retention job deletes it when due, if DynamoDB's TTL has not yet
+            layout.PURGE.pk: layout.Purge.CONVERSATION.value,
+            layout.PURGE.sk: layout.time_sort_key(iso(datetime.fromtimestamp(expires_at, UTC)), citizen),
         }
         return self.table.put(
             item,

@@ -54,10 +54,6 @@ from civicdesk.whatsapp.repository import ConversationRepository, OutboundReposi
 
 IDEMPOTENCY_WINDOW = timedelta(days=7)
 """Meta redelivers an unacknowledged webhook for up to seven days."""
-CONVERSATION_TTL = timedelta(days=30)
-"""A finished conversation (language, notice shown) is forgotten after 30 quiet days."""
-DRAFT_ITEM_TTL = timedelta(days=2)
-"""An unfinished draft (free text, maybe personal) is gone within two days of the last message."""
 NOTIFICATION_POINTER_TTL = timedelta(days=30)
 """Delivery callbacks come within minutes to days; the pointer to their entry is kept a month."""
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -213,13 +209,20 @@ class WhatsAppService:
             logger.warning("conversation state unreadable; starting afresh")  # e.g. an older shape
             return None, version
         last = conversation.last_inbound_at
-        if last is not None and now - last > CONVERSATION_TTL:
+        if last is not None and now - last > self._kept(idle=True):
             return None, version  # expired; the table's TTL has not removed it yet
         return conversation, version
 
+    def _kept(self, *, idle: bool) -> timedelta:
+        """How long the state outlives the last message (the profile's retention policy): a finished
+        conversation (language, notice shown) for the conversation period, an unfinished draft (free
+        text and photos of a request never filed) for the unfiled period."""
+        periods = self.profile.kvkk.periods
+        return timedelta(days=periods.conversation_days if idle else periods.unfiled_days)
+
     def _save(self, citizen: str, state: Conversation, version: int, now: datetime) -> None:
         idle = state.step in (Step.IDLE, Step.NEW) and state.draft == Draft()
-        expires = now + (CONVERSATION_TTL if idle else DRAFT_ITEM_TTL)
+        expires = now + self._kept(idle=idle)
         saved = self.conversations.put(
             citizen, state.model_dump(mode="json"), version=version + 1, expires_at=int(expires.timestamp())
         )

@@ -1,0 +1,1 @@
+"""The privacy function: KVKK erasure and access requests, the logs, and the retention job."""
