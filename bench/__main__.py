@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, notify, router, sla, staff, whatsapp
+from bench import classifier, imports, intake, notify, privacy, router, sla, staff, whatsapp
 
 
 def main() -> int:
@@ -38,6 +38,7 @@ def main() -> int:
     sla.report(template)
     staff.report(template)
     notify.report(template)
+    privacy.report(template)
     whatsapp.report(template)
     imports.report()
     classifier.report()
