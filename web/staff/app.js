@@ -872,7 +872,8 @@ function renderLocation(location) {
 function actorName(entry) {
   const role = entry.detail?.role;
   if (role) return role.split(",").map((r) => tx(`roles.${r}`)).join(", ");
-  return entry.actor.split(":")[0];
+  const kind = entry.actor.split(":")[0];
+  return ["staff", "system", "citizen"].includes(kind) ? tx(`actor.${kind}`) : kind;
 }
 
 function entrySummary(entry) {

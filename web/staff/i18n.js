@@ -210,7 +210,9 @@ const tr = {
   "entry.overdue": "Süre aşıldı",
   "entry.transferred": "Birime aktarıldı",
   "entry.transfer_asked": "Aktarma istendi",
-  "entry.by": "{actor}",
+  "actor.staff": "Personel",
+  "actor.system": "Sistem",
+  "actor.citizen": "Vatandaş",
 
   "kind.request": "Talep",
   "kind.complaint": "Şikâyet",
@@ -426,7 +428,9 @@ const en = {
   "entry.overdue": "Deadline missed",
   "entry.transferred": "Moved to a department",
   "entry.transfer_asked": "Transfer asked",
-  "entry.by": "{actor}",
+  "actor.staff": "Staff",
+  "actor.system": "System",
+  "actor.citizen": "Citizen",
 
   "kind.request": "Request",
   "kind.complaint": "Complaint",
