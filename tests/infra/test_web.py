@@ -315,13 +315,14 @@ def test_the_deployer_runs_under_its_own_narrow_role(dev_synth: Synth) -> None:
 
 # --- the files: nothing the CSP forbids ----------------------------------------------------------
 
-WEB_FILES = sorted(p for p in WEB_DIR.iterdir() if p.suffix in {".html", ".js", ".css"})
+WEB_FILES = sorted(p for p in WEB_DIR.rglob("*") if p.suffix in {".html", ".js", ".css"})
 FORBIDDEN_IN_JS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
 
 
-def test_the_page_has_no_inline_code_or_styles() -> None:
-    # Given index.html
-    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["index.html", "staff/index.html"])
+def test_the_page_has_no_inline_code_or_styles(page: str) -> None:
+    # Given the citizen page's index.html, and the staff console's
+    html = (WEB_DIR / page).read_text(encoding="utf-8")
     # Then every script is an external module of ours, and no element carries inline code or style
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts == ['<script type="module" src="app.js">']
@@ -331,25 +332,28 @@ def test_the_page_has_no_inline_code_or_styles() -> None:
     assert "<style" not in html
 
 
-@pytest.mark.parametrize("path", [p for p in WEB_FILES if p.suffix == ".js"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in WEB_FILES if p.suffix == ".js"], ids=lambda p: str(p.relative_to(WEB_DIR))
+)
 def test_scripts_build_the_page_with_dom_apis_only(path: Path) -> None:
     # Given a script of the page / Then it never turns text into markup or code
     source = path.read_text(encoding="utf-8")
     assert [word for word in FORBIDDEN_IN_JS if word in source] == []
 
 
-@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: str(p.relative_to(WEB_DIR)))
 def test_nothing_is_loaded_from_another_origin(path: Path) -> None:
     # Given a file of the page / Then it names no other origin (no CDN, no font service, no tracker)
     assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", path.read_text(encoding="utf-8")) == []
 
 
-def test_every_file_index_html_refers_to_exists() -> None:
-    # Given the local references of index.html / Then each one is a file in web/
-    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["index.html", "staff/index.html"])
+def test_every_file_index_html_refers_to_exists(page: str) -> None:
+    # Given the local references of a page's index.html / Then each one is a file in web/
+    html = (WEB_DIR / page).read_text(encoding="utf-8")
     references = re.findall(r'(?:src|href)="(?!#)([^"]+)"', html)
     assert references
-    assert [r for r in references if not (WEB_DIR / r).is_file()] == []
+    assert [r for r in references if not ((WEB_DIR / page).parent / r).is_file()] == []
 
 
 def test_the_csp_builder_allows_only_this_origin() -> None:
