@@ -3,6 +3,7 @@
 - AWS calls per accepted request (and per status look-up, per catalogue read)
 - the intake handler's import time beside its third-party dependencies' alone
 - requests per second through the handler in-process against moto (a regression guard)
+- the staff console's transfer size on first load
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, notify, privacy, router, sla, staff, whatsapp
+from bench import classifier, console, imports, intake, notify, privacy, router, sla, staff, whatsapp
 
 
 def main() -> int:
@@ -42,6 +43,7 @@ def main() -> int:
     whatsapp.report(template)
     imports.report()
     classifier.report()
+    console.report()
     return 0
 
 

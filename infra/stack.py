@@ -53,7 +53,10 @@ class CivicDeskStack(Stack):
         self.api = PublicApi(
             self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
         )
-        self.web = CitizenWeb(self, "Web", config=config, api_endpoint=self.api.http_api.api_endpoint)
+        self.identity = StaffIdentity(self, "StaffIdentity", config=config)
+        self.web = CitizenWeb(
+            self, "Web", config=config, api_endpoint=self.api.http_api.api_endpoint, identity=self.identity
+        )
         self.whatsapp = WhatsAppChannel(
             self,
             "WhatsApp",
@@ -61,7 +64,6 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             privacy_url=self.web.url,
         )
-        self.identity = StaffIdentity(self, "StaffIdentity", config=config)
         self.staff = StaffApi(
             self,
             "Staff",
@@ -79,6 +81,7 @@ class CivicDeskStack(Stack):
             authorizer=self.staff.authorizer,
             media=self.whatsapp.media,
         )
+        self.learning.grant_read(self.staff.handler)  # the console's live category suggestion
         self.notifications = Notifications(
             self,
             "Notifications",

@@ -374,7 +374,11 @@ class Gateway:
             return Response(SWAGGER_INIT, content_type="text/javascript; charset=utf-8")
         if path.startswith("/docs/"):
             return _file(SWAGGER_DIR, path.removeprefix("/docs/"))
-        return _file(WEB_DIR, "index.html" if path == "/" else path.lstrip("/"))
+        if path == "/staff":  # the console's files are addressed relative to /staff/
+            return Response(status=308, headers={"Location": "/staff/"})
+        relative = path.lstrip("/")
+        index = relative == "" or relative.endswith("/")
+        return _file(WEB_DIR, relative + "index.html" if index else relative)
 
 
 def _file(directory: Path, relative: str) -> Response:

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from civicdesk.profile.public import console_config
 from civicdesk.staff.identity import DEPARTMENTS_CLAIM, Role
 from local.cloud import REGION, LocalResources
 
@@ -62,10 +63,7 @@ def staff_config(resources: LocalResources, emulator_url: str) -> dict[str, Any]
     """`/staff/config.json` as the local stack serves it (in AWS `endpoint` is empty and `demo` absent)."""
     pool_id, client_id = staff_pool(resources)
     return {
-        "region": REGION,
-        "userPoolId": pool_id,
-        "clientId": client_id,
-        "endpoint": emulator_url,
+        **console_config(REGION, pool_id, client_id, emulator_url),
         "demo": {
             "password": PASSWORD,
             "users": [

@@ -26,6 +26,7 @@ from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.core.validation import PhoneNumber, Timestamp
 from civicdesk.requests.models import Channel, Status
+from civicdesk.routing import live
 from civicdesk.staff import contracts as c
 from civicdesk.staff import policy
 from civicdesk.staff.identity import Staff
@@ -186,6 +187,18 @@ def list_requests(
 
 def _may_read(member: Staff, department: str | None) -> bool:
     return policy.covers(member, policy.Action.READ, department)
+
+
+@app.post(
+    "/staff/suggestions",
+    summary="The classifier's guess for a text: the category suggested while an agent types, and the "
+    "triage queue's guess and why (nothing is stored)",
+    tags=["staff"],
+    security=SECURITY,
+    responses=answers("The guess: category, how sure, the keywords seen", body=True),
+)
+def suggest(body: Annotated[c.SuggestIn, Body()]) -> Response[c.SuggestionOut]:
+    return ok(c.suggestion(service().suggest(staff(), body.text, live.classifier())))
 
 
 @app.get(

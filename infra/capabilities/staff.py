@@ -38,6 +38,7 @@ STAFF_ROUTES: tuple[tuple[str, apigwv2.HttpMethod], ...] = (
     ("/staff/requests/{code}/transfer", POST),
     ("/staff/requests/{code}/classify", POST),
     ("/staff/citizens/requests", GET),
+    ("/staff/suggestions", POST),
     ("/staff/templates", GET),
     ("/staff/templates", POST),
     ("/staff/templates/{template_id}", PUT),

@@ -1,15 +1,19 @@
-"""The citizen web page in AWS: a private S3 bucket behind CloudFront (Origin Access Control).
+"""The citizen web page and the staff console in AWS: a private S3 bucket behind CloudFront (OAC).
 
 The page is static. The citizen API is served through the same distribution (its paths go to
 the HTTP API origin, uncached), so page and API share one origin: no CORS, a CSP of `'self'`, and
 no dependency cycle between the API's CORS settings and the distribution's domain. The page learns
 where the API is from `config.json`, written at deploy time (empty: this origin). Every response
 carries a strict CSP and the usual security headers, set at the edge by one response headers policy.
+
+The staff console (`web/staff/`, at `/staff/`) is served the same way, with the staff API's paths on
+the same origin; its own policy adds one thing to the page's: fetches to the staff user pool's
+Cognito endpoint, where it signs in. Its `staff/config.json` names the pool and the app client.
 """
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnElement, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -18,14 +22,16 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from civicdesk.profile import model as profile
-from civicdesk.profile.public import web_config
+from civicdesk.profile.public import console_config, web_config
 from infra import paths
 from infra.capabilities.function import logging_role
+from infra.capabilities.identity import StaffIdentity
 from infra.config import StageConfig
 from infra.nag import acknowledge
 
 WEB_DIR = paths.REPO_ROOT / "web"
 CONFIG_OBJECT = "config.json"
+CONSOLE_CONFIG_OBJECT = "staff/config.json"
 DEPLOY_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
 # Revalidate on every load: the files are a few kB, S3 answers 304 to an unchanged ETag, and a deploy
 # is visible at once without a CloudFront invalidation (whose IAM action would need Resource "*").
@@ -37,14 +43,35 @@ PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), 
 
 # The citizen API's routes, served through the distribution from the HTTP API (same origin).
 API_PATHS = ("/requests*", "/catalog")
+# The staff API's routes (infra/capabilities/staff.py), before `/staff/*`, the console's own files.
+STAFF_API_PATHS = (
+    "/staff/me",
+    "/staff/requests*",
+    "/staff/citizens/*",
+    "/staff/suggestions",
+    "/staff/templates*",
+)
+CONSOLE_PATH = "/staff/*"
+# `/staff/` is the console: S3 knows only keys, so a path ending in `/` asks for its index.html.
+CONSOLE_INDEX_FUNCTION = """function handler(event) {
+  var request = event.request;
+  if (request.uri.endsWith('/')) { request.uri += 'index.html'; }
+  return request;
+}"""
 
 
-def content_security_policy() -> str:
-    """Nothing but our own files and our own origin (which serves the API too); no inline code."""
+def identity_host(region: str = Aws.REGION) -> str:
+    """Cognito's endpoint in the stack's region: the one other origin the console talks to."""
+    return f"cognito-idp.{region}.amazonaws.com"
+
+
+def content_security_policy(*connect: str) -> str:
+    """Nothing but our own files and our own origin (which serves the API too); no inline code.
+    `connect` adds origins fetches may go to (the console's sign-in endpoint)."""
     return "; ".join(
         (
             "default-src 'self'",
-            "connect-src 'self'",
+            " ".join(("connect-src 'self'", *connect)),
             "img-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
@@ -65,12 +92,18 @@ class CitizenWeb(Construct):
         *,
         config: StageConfig,
         api_endpoint: str,
+        identity: StaffIdentity,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not (WEB_DIR / "index.html").is_file():
-            raise FileNotFoundError(f"the web page is missing: {WEB_DIR / 'index.html'}")
+        for page in ("index.html", "staff/index.html"):
+            if not (WEB_DIR / page).is_file():
+                raise FileNotFoundError(f"a web page is missing: {WEB_DIR / page}")
+        self.identity = identity
         self.bucket = self._bucket()
-        self.headers = self._security_headers(config)
+        self.headers = self._security_headers(config, "SecurityHeaders", "citizen web page")
+        self.console_headers = self._security_headers(
+            config, "ConsoleSecurityHeaders", "staff console", f"https://{identity_host()}"
+        )
         self.distribution = self._distribution(config, api_endpoint)
         self.deployment = self._deployment(config)
 
@@ -106,12 +139,14 @@ class CitizenWeb(Construct):
         )
         return bucket
 
-    def _security_headers(self, config: StageConfig) -> cloudfront.ResponseHeadersPolicy:
-        csp = content_security_policy()
+    def _security_headers(
+        self, config: StageConfig, construct_id: str, page: str, *connect: str
+    ) -> cloudfront.ResponseHeadersPolicy:
+        csp = content_security_policy(*connect)
         return cloudfront.ResponseHeadersPolicy(
             self,
-            "SecurityHeaders",
-            comment=f"Civic Desk {config.stage}: security headers of the citizen web page",
+            construct_id,
+            comment=f"Civic Desk {config.stage}: security headers of the {page}",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=csp, override=True
@@ -141,16 +176,44 @@ class CitizenWeb(Construct):
         )
 
     def _api_behavior(
-        self, origin: cloudfront.IOrigin, cache: cloudfront.ICachePolicy
+        self,
+        origin: cloudfront.IOrigin,
+        cache: cloudfront.ICachePolicy,
+        headers: cloudfront.IResponseHeadersPolicy | None = None,
     ) -> cloudfront.BehaviorOptions:
-        """Forward to the HTTP API: every method, all viewer headers but Host, the same security headers."""
+        """Forward to the HTTP API: every method, all viewer headers but Host (with caching disabled that
+        includes `Authorization`, the staff API's bearer token), the page's security headers."""
         return cloudfront.BehaviorOptions(
             origin=origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cache,
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-            response_headers_policy=self.headers,
+            response_headers_policy=headers or self.headers,
+        )
+
+    def _console_behavior(self, site: cloudfront.IOrigin) -> cloudfront.BehaviorOptions:
+        """The console's files from the bucket, `/staff/` as its index.html, under the console's CSP."""
+        index = cloudfront.Function(
+            self,
+            "ConsoleIndex",
+            comment="/staff/ and any path ending in / -> its index.html",
+            code=cloudfront.FunctionCode.from_inline(CONSOLE_INDEX_FUNCTION),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
+        return cloudfront.BehaviorOptions(
+            origin=site,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+            cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+            cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+            response_headers_policy=self.console_headers,
+            compress=True,
+            function_associations=[
+                cloudfront.FunctionAssociation(
+                    function=index, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                )
+            ],
         )
 
     def _distribution(self, config: StageConfig, api_endpoint: str) -> cloudfront.Distribution:
@@ -161,13 +224,21 @@ class CitizenWeb(Construct):
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
             "/catalog": cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
         }
+        site = origins.S3BucketOrigin.with_origin_access_control(self.bucket)
+        # CloudFront tries behaviours in this order: the APIs' paths first, then the console's files.
+        behaviors = {path: self._api_behavior(api, caches[path]) for path in API_PATHS}
+        for path in STAFF_API_PATHS:
+            behaviors[path] = self._api_behavior(
+                api, cloudfront.CachePolicy.CACHING_DISABLED, self.console_headers
+            )
+        behaviors[CONSOLE_PATH] = self._console_behavior(site)
         distribution = cloudfront.Distribution(
             self,
             "Distribution",
-            comment=f"Civic Desk {config.stage}: citizen web page",
+            comment=f"Civic Desk {config.stage}: citizen web page and staff console",
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                origin=site,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                 cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
@@ -175,7 +246,7 @@ class CitizenWeb(Construct):
                 response_headers_policy=self.headers,
                 compress=True,
             ),
-            additional_behaviors={path: self._api_behavior(api, caches[path]) for path in API_PATHS},
+            additional_behaviors=behaviors,
             # A path that is not a file (S3 answers 403 without ListBucket) gets the page, not an XML error.
             error_responses=[
                 cloudfront.ErrorResponse(
@@ -233,6 +304,15 @@ class CitizenWeb(Construct):
                 s3deploy.Source.asset(str(WEB_DIR), exclude=[CONFIG_OBJECT, "*.md", ".*"]),
                 # the API is on this origin; the municipality's names come from the deployed profile
                 s3deploy.Source.json_data(CONFIG_OBJECT, web_config(profile.load(config.profile))),
+                # the console signs in to this stack's staff pool, at Cognito's own endpoint
+                s3deploy.Source.json_data(
+                    CONSOLE_CONFIG_OBJECT,
+                    console_config(
+                        Aws.REGION,
+                        self.identity.user_pool.user_pool_id,
+                        self.identity.client.user_pool_client_id,
+                    ),
+                ),
             ],
             prune=True,
             cache_control=[s3deploy.CacheControl.from_string(CACHE_CONTROL)],

@@ -14,11 +14,23 @@ from typing import Any
 
 import boto3
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from local.stack import free_port
 from tests.infra.synth import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START_TIMEOUT = 90
 STOP_TIMEOUT = 60
 """The stack handles the stream events still queued before it stops (local.lambdas waits up to 30 s
@@ -66,3 +78,14 @@ def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> I
         finally:
             process.terminate()
             process.wait(timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, once per session (the citizen page's and the console's tests)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make browser` (or apt-get install chromium) installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -44,37 +44,38 @@ def shared(staff: Staff) -> dict[str, str]:
 # What each role may do, from the roles' descriptions: agents take calls and may answer any request;
 # department members work their own departments (others' requests do not exist for them); field teams
 # the same for their department, and file from the street; supervisors everything but the catalogue;
-# admins templates (and read); analysts reports only. 200/201 allowed, 403 forbidden, 404 not visible.
+# admins templates (and read); analysts reports only; a category guess is for whoever files or routes.
+# 200/201 allowed, 403 forbidden, 404 not visible.
 EXPECTED: dict[str, dict[str, int]] = {
     AGENT: {
         "file": 201, "list": 200, "list_other": 200, "read_own": 200, "read_other": 200, "contact": 403,
         "reply": 200, "reply_other": 200, "note": 200, "status": 403, "transfer": 403, "classify": 403,
-        "caller": 200, "templates": 200, "edit_template": 403,
+        "caller": 200, "templates": 200, "edit_template": 403, "suggest": 200,
     },
     VET: {
         "file": 403, "list": 200, "list_other": 403, "read_own": 200, "read_other": 404, "contact": 403,
         "reply": 200, "reply_other": 404, "note": 200, "status": 200, "transfer": 200, "classify": 404,
-        "caller": 403, "templates": 200, "edit_template": 403,
+        "caller": 403, "templates": 200, "edit_template": 403, "suggest": 403,
     },
     FIELD: {
         "file": 201, "list": 200, "list_other": 403, "read_own": 200, "read_other": 404, "contact": 403,
         "reply": 200, "reply_other": 404, "note": 200, "status": 200, "transfer": 200, "classify": 404,
-        "caller": 403, "templates": 200, "edit_template": 403,
+        "caller": 403, "templates": 200, "edit_template": 403, "suggest": 200,
     },
     SUPERVISOR: {
         "file": 201, "list": 200, "list_other": 200, "read_own": 200, "read_other": 200, "contact": 200,
         "reply": 200, "reply_other": 200, "note": 200, "status": 200, "transfer": 200, "classify": 200,
-        "caller": 200, "templates": 200, "edit_template": 403,
+        "caller": 200, "templates": 200, "edit_template": 403, "suggest": 200,
     },
     ADMIN: {
         "file": 403, "list": 200, "list_other": 200, "read_own": 200, "read_other": 200, "contact": 403,
         "reply": 403, "reply_other": 403, "note": 403, "status": 403, "transfer": 403, "classify": 403,
-        "caller": 403, "templates": 200, "edit_template": 201,
+        "caller": 403, "templates": 200, "edit_template": 201, "suggest": 403,
     },
     ANALYST: {
         "file": 403, "list": 403, "list_other": 403, "read_own": 403, "read_other": 403, "contact": 403,
         "reply": 403, "reply_other": 403, "note": 403, "status": 403, "transfer": 403, "classify": 403,
-        "caller": 403, "templates": 403, "edit_template": 403,
+        "caller": 403, "templates": 403, "edit_template": 403, "suggest": 403,
     },
 }  # fmt: skip
 MUTATING = {"reply", "reply_other", "note", "status", "transfer", "classify"}
@@ -132,6 +133,7 @@ ACTIONS: dict[str, Act] = {
     "caller": lambda s, u, r: s.call(u, "GET", "/staff/citizens/requests?phone=05324001020"),
     "templates": lambda s, u, r: s.call(u, "GET", "/staff/templates"),
     "edit_template": lambda s, u, r: s.call(u, "POST", "/staff/templates", _template(u)),
+    "suggest": lambda s, u, r: s.call(u, "POST", "/staff/suggestions", {"text": DOG}),
 }
 
 

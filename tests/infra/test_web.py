@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,21 @@ def _bucket_policy(synth: Synth, bucket_id: str) -> list[dict[str, Any]]:
     return list(policy["Properties"]["PolicyDocument"]["Statement"])
 
 
-def _headers(synth: Synth) -> dict[str, Any]:
-    _, policy = synth.only("AWS::CloudFront::ResponseHeadersPolicy")
-    return dict(policy["Properties"]["ResponseHeadersPolicyConfig"])
+def _headers_policy(synth: Synth, page: str = "citizen web page") -> tuple[str, dict[str, Any]]:
+    (found,) = (
+        (logical_id, dict(p["Properties"]["ResponseHeadersPolicyConfig"]))
+        for logical_id, p in synth.resources("AWS::CloudFront::ResponseHeadersPolicy").items()
+        if p["Properties"]["ResponseHeadersPolicyConfig"]["Comment"].endswith(page)
+    )
+    return found
 
 
-def _csp_parts(synth: Synth) -> list[Any]:
-    csp = _headers(synth)["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+def _headers(synth: Synth, page: str = "citizen web page") -> dict[str, Any]:
+    return _headers_policy(synth, page)[1]
+
+
+def _csp_parts(synth: Synth, page: str = "citizen web page") -> list[Any]:
+    csp = _headers(synth, page)["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
     return list(csp["Fn::Join"][1]) if isinstance(csp, dict) else [csp]
 
 
@@ -121,13 +130,14 @@ def test_the_distribution_serves_https_only_through_origin_access_control(any_sy
     )
     assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
     # And the security headers apply to every response
-    headers_id, _ = any_synth.only("AWS::CloudFront::ResponseHeadersPolicy")
+    headers_id, _ = _headers_policy(any_synth)
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": headers_id}
 
 
-def test_security_headers_are_strict(any_synth: Synth) -> None:
-    # Given the response headers policy
-    security = _headers(any_synth)["SecurityHeadersConfig"]
+@pytest.mark.parametrize("page", ["citizen web page", "staff console"])
+def test_security_headers_are_strict(any_synth: Synth, page: str) -> None:
+    # Given the response headers policy of the page, and of the console
+    security = _headers(any_synth, page)["SecurityHeadersConfig"]
     # Then HSTS (a year at least), nosniff, no framing and no referrer are set, overriding the origin
     hsts = security["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= HSTS_ONE_YEAR
@@ -162,6 +172,82 @@ def test_the_web_url_is_an_output(dev_synth: Synth) -> None:
     }
 
 
+# --- the staff console ---------------------------------------------------------------------------
+
+
+def test_the_console_may_fetch_from_its_sign_in_endpoint_and_nothing_else(any_synth: Synth) -> None:
+    # Given the console's CSP as the template builds it
+    parts = _csp_parts(any_synth, "staff console")
+    text = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+    directives = dict(d.strip().split(" ", 1) for d in text.split(";") if " " in d.strip())
+    # Then it differs from the page's only in one origin fetches may reach: Cognito in the stack's region
+    assert directives["connect-src"] == "'self' https://cognito-idp.<AWS::Region>.amazonaws.com"
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self'"
+    assert "unsafe" not in text
+    assert "*" not in text
+
+
+def test_the_console_and_the_staff_api_are_served_under_staff(any_synth: Synth) -> None:
+    # Given the distribution's behaviours, in the order CloudFront tries them
+    _, distribution = any_synth.only("AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    order = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    (api_origin,) = [o for o in config["Origins"] if "CustomOriginConfig" in o]
+    console_headers, _ = _headers_policy(any_synth, "staff console")
+    # Then every staff API route goes to the HTTP API uncached, before `/staff/*` takes the rest
+    routes = {
+        r["Properties"]["RouteKey"].split(" ")[1]
+        for r in any_synth.resources("AWS::ApiGatewayV2::Route").values()
+    }
+    staff_routes = {r for r in routes if r.startswith("/staff/")}
+    patterns = [p for p in order if p.startswith("/staff/") and p != "/staff/*"]
+    assert all(any(fnmatch(route, p) for p in patterns) for route in staff_routes)
+    assert order[-1] == "/staff/*"
+    for path in patterns:
+        assert behaviors[path]["TargetOriginId"] == api_origin["Id"], path
+        assert behaviors[path]["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", path
+    # And the console's files come from the bucket, under the console's CSP, `/staff/` as its index.html
+    console = behaviors["/staff/*"]
+    assert console["TargetOriginId"] == config["DefaultCacheBehavior"]["TargetOriginId"]
+    assert console["AllowedMethods"] == ["GET", "HEAD"]
+    assert console["ResponseHeadersPolicyId"] == {"Ref": console_headers}
+    (association,) = console["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    function = any_synth.resource(association["FunctionARN"]["Fn::GetAtt"][0])["Properties"]
+    assert "index.html" in function["FunctionCode"]
+
+
+def test_the_console_is_deployed_with_its_sign_in_config(dev_synth: Synth) -> None:
+    # Given the assets the BucketDeployment copies
+    deployment = _deployment(dev_synth)
+    web, _, console = _asset_dirs(dev_synth, deployment)
+    # Then the console's files ship under staff/
+    assert {"index.html", "app.js", "auth.js", "i18n.js", "console.css"} <= {
+        p.name for p in (web / "staff").iterdir()
+    }
+    # And staff/config.json names this stack's pool and console client (filled in at deploy time), with
+    # Cognito's own endpoint in the stack's region, and no demo accounts
+    text = (console / "staff" / "config.json").read_text(encoding="utf-8")
+    for marker, value in deployment["SourceMarkers"][2].items():
+        parts = value["Fn::Join"][1]
+        text = text.replace(
+            marker, json.dumps("".join(p if isinstance(p, str) else p["Ref"] for p in parts)[1:-1])
+        )
+    written = json.loads(text)
+    pool_id, _ = dev_synth.only("AWS::Cognito::UserPool")
+    (client_id,) = dev_synth.resources("AWS::Cognito::UserPoolClient")
+    assert (written["region"], written["userPoolId"], written["clientId"]) == (
+        "AWS::Region",
+        pool_id,
+        client_id,
+    )
+    assert written["endpoint"] == ""
+    assert "demo" not in written
+    assert written["mapUrl"].startswith("https://")
+
+
 # --- the deployment of web/ and config.json ------------------------------------------------------
 
 
@@ -173,7 +259,7 @@ def test_web_and_config_json_are_deployed_into_the_site_bucket(dev_synth: Synth)
     # Given the BucketDeployment and the assets it copies
     deployment = _deployment(dev_synth)
     bucket_id, _ = _site_bucket(dev_synth)
-    web, config = _asset_dirs(dev_synth, deployment)
+    web, config, _ = _asset_dirs(dev_synth, deployment)
     # Then it syncs into the site bucket, pruning what web/ no longer has, revalidated on every load
     assert deployment["DestinationBucketName"] == {"Ref": bucket_id}
     assert deployment["Prune"] is True
@@ -198,10 +284,11 @@ def test_the_api_is_served_through_the_distribution_uncached(any_synth: Synth) -
     api_id, _ = any_synth.only("AWS::ApiGatewayV2::Api")
     (api_origin,) = [o for o in config["Origins"] if "CustomOriginConfig" in o]
     # Then the citizen API's paths go to this stack's HTTP API, over HTTPS only
-    assert set(behaviors) == {"/requests*", "/catalog"}
+    assert {"/requests*", "/catalog"} <= set(behaviors)
     assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert api_id in json.dumps(api_origin["DomainName"])
-    for path, behavior in behaviors.items():
+    for path in ("/requests*", "/catalog"):
+        behavior = behaviors[path]
         assert behavior["TargetOriginId"] == api_origin["Id"], path
         assert "POST" in behavior["AllowedMethods"], path
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https", path
@@ -228,13 +315,14 @@ def test_the_deployer_runs_under_its_own_narrow_role(dev_synth: Synth) -> None:
 
 # --- the files: nothing the CSP forbids ----------------------------------------------------------
 
-WEB_FILES = sorted(p for p in WEB_DIR.iterdir() if p.suffix in {".html", ".js", ".css"})
+WEB_FILES = sorted(p for p in WEB_DIR.rglob("*") if p.suffix in {".html", ".js", ".css"})
 FORBIDDEN_IN_JS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
 
 
-def test_the_page_has_no_inline_code_or_styles() -> None:
-    # Given index.html
-    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["index.html", "staff/index.html"])
+def test_the_page_has_no_inline_code_or_styles(page: str) -> None:
+    # Given the citizen page's index.html, and the staff console's
+    html = (WEB_DIR / page).read_text(encoding="utf-8")
     # Then every script is an external module of ours, and no element carries inline code or style
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts == ['<script type="module" src="app.js">']
@@ -244,25 +332,28 @@ def test_the_page_has_no_inline_code_or_styles() -> None:
     assert "<style" not in html
 
 
-@pytest.mark.parametrize("path", [p for p in WEB_FILES if p.suffix == ".js"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in WEB_FILES if p.suffix == ".js"], ids=lambda p: str(p.relative_to(WEB_DIR))
+)
 def test_scripts_build_the_page_with_dom_apis_only(path: Path) -> None:
     # Given a script of the page / Then it never turns text into markup or code
     source = path.read_text(encoding="utf-8")
     assert [word for word in FORBIDDEN_IN_JS if word in source] == []
 
 
-@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: str(p.relative_to(WEB_DIR)))
 def test_nothing_is_loaded_from_another_origin(path: Path) -> None:
     # Given a file of the page / Then it names no other origin (no CDN, no font service, no tracker)
     assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", path.read_text(encoding="utf-8")) == []
 
 
-def test_every_file_index_html_refers_to_exists() -> None:
-    # Given the local references of index.html / Then each one is a file in web/
-    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["index.html", "staff/index.html"])
+def test_every_file_index_html_refers_to_exists(page: str) -> None:
+    # Given the local references of a page's index.html / Then each one is a file in web/
+    html = (WEB_DIR / page).read_text(encoding="utf-8")
     references = re.findall(r'(?:src|href)="(?!#)([^"]+)"', html)
     assert references
-    assert [r for r in references if not (WEB_DIR / r).is_file()] == []
+    assert [r for r in references if not ((WEB_DIR / page).parent / r).is_file()] == []
 
 
 def test_the_csp_builder_allows_only_this_origin() -> None:

@@ -11,8 +11,10 @@ from civicdesk import layout
 from civicdesk.core.dynamo import Check, Put
 from civicdesk.core.errors import ConflictingUpdate, InvalidInput
 from civicdesk.requests.models import Channel, EntryType, Kind, Language, Rejection, ServiceRequest, Status
+from civicdesk.routing.classifier import KeywordClassifier
 from civicdesk.staff import policy, workflow
 from civicdesk.staff.identity import Role, Staff, from_claims
+from civicdesk.staff.service import StaffService
 from civicdesk.staff.workflow import StatusChange
 from tests.support import SHIPPED
 
@@ -288,3 +290,28 @@ def test_claims_as_api_gateway_passes_them_become_roles_and_departments() -> Non
     assert member.roles == frozenset({Role.AGENT, Role.DEPARTMENT})
     assert member.departments == frozenset({"a", "b"})
     assert member.actor == "staff:s-1"
+
+
+# --- the classifier's guess ---------------------------------------------------------------------------
+
+
+def test_a_guess_is_for_whoever_files_or_routes_and_stores_nothing() -> None:
+    # Given the staff service with nothing behind it but the catalogue (a guess reads and writes nothing)
+    service = StaffService(
+        requests=None,  # type: ignore[arg-type]
+        staff_items=None,  # type: ignore[arg-type]
+        queues=None,  # type: ignore[arg-type]
+        catalogue=lambda: SHIPPED,
+        citizen_key=lambda: "unused",
+    )
+    agent = Staff(user_id="u-agent", username="agent", roles=frozenset({Role.AGENT}))
+    words = "Sokakta yaralı bir köpek var, ayağı kanıyor"
+    # When an agent and a supervisor ask what a caller's words are about
+    for member in (agent, SUPERVISOR):
+        guess = service.suggest(member, words, KeywordClassifier())
+        # Then they get the injured-animal category, and the keywords that made the guess
+        assert guess.category == "veterinary"
+        assert guess.matched
+    # And a department member (who neither files nor routes) is refused
+    with pytest.raises(policy.Forbidden):
+        service.suggest(VET, words, KeywordClassifier())

@@ -29,3 +29,19 @@ def web_config(profile: Profile, api_url: str = "") -> dict[str, Any]:
             "bounds": profile.bounds.model_dump(),
         },
     }
+
+
+MAP_URL = "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+"""Where the staff console links a request's point to (a link opened in a new tab: nothing loaded)."""
+
+
+def console_config(region: str, user_pool_id: str, client_id: str, endpoint: str = "") -> dict[str, Any]:
+    """The staff console's `staff/config.json`: where to sign in (`endpoint` empty: Cognito's own in
+    `region`; the local emulator's URL on a laptop) and where a request's map link goes."""
+    return {
+        "region": region,
+        "userPoolId": user_pool_id,
+        "clientId": client_id,
+        "endpoint": endpoint,
+        "mapUrl": MAP_URL,
+    }

@@ -141,10 +141,12 @@ class CategoryOut(BaseModel):
     name: Localized
     description: Localized
     first_response_hours: float
+    department: str = Field(description="the department that answers it (a code of `departments`)")
 
 
 class CatalogueOut(BaseModel):
     categories: list[CategoryOut]
+    departments: list[Ref] = Field(description="who answers requests: named on a request's public page too")
     kinds: list[Ref]
     neighbourhoods: list[PlaceRef]
     default_first_response_hours: float
@@ -201,9 +203,11 @@ def catalogue_view(catalogue: Catalogue) -> CatalogueOut:
                 name=c.name,
                 description=c.description,
                 first_response_hours=c.first_response_hours,
+                department=c.department,
             )
             for c in catalogue.active_categories()
         ],
+        departments=[Ref(code=d.code, name=d.name) for d in catalogue.departments],
         kinds=[Ref(code=k.code, name=k.name) for k in catalogue.kinds],
         neighbourhoods=[PlaceRef(code=n.code, name=n.name) for n in catalogue.neighbourhoods],
         default_first_response_hours=catalogue.default_first_response_hours,

@@ -30,6 +30,8 @@ from civicdesk.requests.models import (
     Status,
     TimelineEntry,
 )
+from civicdesk.routing.classifier import Classification
+from civicdesk.staff import policy
 from civicdesk.staff.identity import Role, Staff
 from civicdesk.staff.workflow import StatusChange
 
@@ -126,6 +128,12 @@ class ClassifyIn(_In):
     neighbourhood: CatalogueCode | None = None
 
 
+class SuggestIn(_In):
+    text: Annotated[str, CleanText(min_length=3, max_length=4000, multiline=True)] = Field(
+        description="the caller's words as typed so far, or a triage request's description"
+    )
+
+
 class TemplateIn(_In):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     title: Localized
@@ -146,6 +154,10 @@ class MeOut(BaseModel):
     username: str
     roles: list[Role]
     departments: list[str]
+    actions: list[str] = Field(
+        description="what the roles let you do (the policy's actions), so a client offers only those"
+    )
+    channels: list[Channel] = Field(description="the channels you file on (none: you do not file)")
 
 
 class Created(BaseModel):
@@ -235,6 +247,15 @@ class StaffRequest(BaseModel):
     version: int
 
 
+class SuggestionOut(BaseModel):
+    category: str = Field(description='the likeliest category code; "other" when nothing matches')
+    confidence: float = Field(ge=0, le=1)
+    sure: bool = Field(description="confident enough that the router would have routed it alone")
+    runner_up: str | None
+    neighbourhood: str | None = Field(description="a neighbourhood the text names")
+    matched: list[str] = Field(description="the catalogue keywords the classifier saw: why it guessed")
+
+
 class ContactOut(BaseModel):
     name: str | None
     phone: str | None
@@ -267,6 +288,8 @@ def me(staff: Staff) -> MeOut:
         username=staff.username,
         roles=sorted(staff.roles),
         departments=sorted(staff.departments),
+        actions=[a.value for a in policy.Action if policy.scope(staff, a) is not None],
+        channels=sorted(policy.filing_channels(staff)) if policy.scope(staff, policy.Action.FILE) else [],
     )
 
 
@@ -352,6 +375,17 @@ def staff_request(
             for e in entries
         ],
         version=request.version,
+    )
+
+
+def suggestion(found: Classification) -> SuggestionOut:
+    return SuggestionOut(
+        category=found.category,
+        confidence=round(found.confidence, 2),
+        sure=found.sure(),
+        runner_up=found.runner_up,
+        neighbourhood=found.neighbourhood,
+        matched=list(found.matched),
     )
 
 

@@ -19,6 +19,7 @@ from civicdesk.requests import intake
 from civicdesk.requests.citizens import citizen_id, link
 from civicdesk.requests.models import Contact, ServiceRequest, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
+from civicdesk.routing.classifier import Classification, Classifier
 from civicdesk.staff import policy, workflow
 from civicdesk.staff.identity import Staff
 from civicdesk.staff.policy import Action
@@ -59,6 +60,13 @@ class StaffService:
         return intake.file_request(
             filed, catalogue=self.catalogue(), requests=self.requests, clock=self.clock
         )
+
+    def suggest(self, staff: Staff, text: str, classifier: Classifier) -> Classification:
+        """What the classifier makes of a caller's words while the agent types, or of a triage request's
+        (nothing is stored): a guess for whoever files or classifies; they may choose otherwise."""
+        if policy.scope(staff, Action.FILE) is None:
+            policy.require(staff, Action.CLASSIFY)
+        return classifier.classify(text, self.catalogue())
 
     def queue(self, staff: Staff, filters: Filters, limit: int, cursor: str | None) -> QueuePage:
         """A queue page within the member's scope: their own departments unless they may see all."""
