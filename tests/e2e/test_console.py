@@ -182,6 +182,9 @@ def test_an_agent_takes_a_call_sees_the_callers_whatsapp_request_and_files_with_
     expect(page.locator("#view-call")).to_be_visible()
     assert active_id(page) == "call-phone"
     assert "InitiateAuth" in " ".join(watch.sign_in_calls)
+    # And the privacy notice to read out states the municipality's real retention period
+    expect(page.locator("#call-notice-text")).to_contain_text("sonra silinir")
+    expect(page.locator("#call-notice-text")).to_contain_text("2 yıl")
     # When the agent types the caller's number (keyboard only, from here on)
     keys = Keys(page)
     started = time.monotonic()

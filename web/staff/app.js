@@ -357,6 +357,7 @@ async function startWork() {
     state.me = me.data;
     state.catalog = catalog;
     state.templates = may("read_templates") ? (await api("/staff/templates")).data.templates : [];
+    state.notice = may("file") ? (await api("/staff/privacy/notice")).data : null;
   } catch (error) {
     setAlert("signin-alert", failureKey(error));
     return;
@@ -399,6 +400,8 @@ function renderOptions() {
     .sort((a, b) => collator.compare(a[1], b[1]));
   const departments = catalog.departments.map((d) => [d.code, d.name[state.lang]]);
   const kinds = KINDS.map((k) => [k, named(catalog.kinds, k)?.name[state.lang] ?? tx(`kind.${k}`)]);
+  $("call-notice").hidden = !state.notice;
+  $("call-notice-text").textContent = state.notice ? state.notice[state.lang] : "";
   fillSelect($("call-category"), [["", tx("call.categoryNone")], ...categories]);
   fillSelect($("call-neighbourhood"), [["", tx("call.neighbourhoodNone")], ...places]);
   fillSelect($("call-kind"), kinds);

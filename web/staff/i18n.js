@@ -45,6 +45,7 @@ const tr = {
   "roles.analyst": "Analist",
 
   "call.title": "Yeni çağrı",
+  "call.notice": "Aydınlatma metni: arayana okuyun",
   "call.intro": "Arayanın telefonuyla başlayın: önceki başvuruları hemen görünür.",
   "call.channel": "Kanal",
   "call.phone": "Arayanın telefonu",
@@ -263,6 +264,7 @@ const en = {
   "roles.analyst": "Analyst",
 
   "call.title": "New call",
+  "call.notice": "Privacy notice: read it to the caller",
   "call.intro": "Start with the caller's phone: their earlier requests appear at once.",
   "call.channel": "Channel",
   "call.phone": "Caller's phone",
