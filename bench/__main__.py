@@ -3,6 +3,7 @@
 - AWS calls per accepted request (and per status look-up, per catalogue read)
 - the intake handler's import time beside its third-party dependencies' alone
 - requests per second through the handler in-process against moto (a regression guard)
+- the whole system's cost per million requests, and the disaster-day surge through the quotas
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, notify, router, sla, staff, whatsapp
+from bench import classifier, cost, imports, intake, notify, router, sla, staff, surge, whatsapp
 
 
 def main() -> int:
@@ -34,7 +35,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as outdir:
         template = intake.synth_template(Path(outdir))
     intake.report(template)
-    router.report(template)
+    measured = router.report(template)
+    cost.report(measured)
+    surge.report(measured)
     sla.report(template)
     staff.report(template)
     notify.report(template)

@@ -9,7 +9,7 @@ carries a strict CSP and the usual security headers, set at the edge by one resp
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import CfnElement, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from civicdesk.core import origin
 from civicdesk.profile import model as profile
 from civicdesk.profile.public import web_config
 from infra import paths
@@ -65,13 +66,15 @@ class CitizenWeb(Construct):
         *,
         config: StageConfig,
         api_endpoint: str,
+        origin_verify: str,
+        web_acl_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         if not (WEB_DIR / "index.html").is_file():
             raise FileNotFoundError(f"the web page is missing: {WEB_DIR / 'index.html'}")
         self.bucket = self._bucket()
         self.headers = self._security_headers(config)
-        self.distribution = self._distribution(config, api_endpoint)
+        self.distribution = self._distribution(config, api_endpoint, origin_verify, web_acl_arn)
         self.deployment = self._deployment(config)
 
     @property
@@ -153,9 +156,17 @@ class CitizenWeb(Construct):
             response_headers_policy=self.headers,
         )
 
-    def _distribution(self, config: StageConfig, api_endpoint: str) -> cloudfront.Distribution:
+    def _distribution(
+        self, config: StageConfig, api_endpoint: str, origin_verify: str, web_acl_arn: str
+    ) -> cloudfront.Distribution:
         domain = Fn.select(2, Fn.split("/", api_endpoint))  # https://<id>.execute-api.<region>.amazonaws.com
-        api = origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
+        # The header the API's authorizer asks for: only requests that passed the WAF carry it (CloudFront
+        # overwrites a viewer's header of the same name).
+        api = origins.HttpOrigin(
+            domain,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            custom_headers={origin.HEADER: origin_verify},
+        )
         # Requests are never cached; the catalogue is, as long as the API's Cache-Control allows.
         caches = {
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
@@ -188,18 +199,14 @@ class CitizenWeb(Construct):
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             # Price class 200 is the cheapest one with edge locations in Türkiye (Istanbul).
             price_class=cloudfront.PriceClass.PRICE_CLASS_200,
+            # per-address limits and managed rules, from the stage's us-east-1 stack (capabilities/edge.py)
+            web_acl_id=web_acl_arn,
         )
         for rule_id, reason in (
             (
                 "AwsSolutions-CFR1",
                 "No geo restriction on purpose: citizens abroad (and their relatives' requests) are served "
                 "too, and the page holds no data; the API behind it is throttled.",
-            ),
-            (
-                "AwsSolutions-CFR2",
-                "The page is static files with GET/HEAD only; a CloudFront WAF web ACL must live in "
-                "us-east-1, outside this regional stack. Abuse of the API is bounded by its stage "
-                "throttling.",
             ),
             (
                 "AwsSolutions-CFR3",
@@ -261,10 +268,16 @@ class CitizenWeb(Construct):
                 f"{action} comes from BucketDeployment's grants (read the CDK asset, sync and prune the site "
                 "bucket); every statement is scoped to those two buckets.",
             )
+        # the region (and so the partition) is literal in a stack with an explicit region
+        stack = Stack.of(self)
+        region, partition = (
+            f"<AWS::{name}>" if Token.is_unresolved(value) else value
+            for name, value in (("Region", stack.region), ("Partition", stack.partition))
+        )
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-            "<AWS::Region>/*]",
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+            f"{region}/*]",
             "BucketDeployment reads the web/ asset zip from the CDK bootstrap asset bucket; read-only, and "
             "the asset's key is content-addressed, so it is not known before synth.",
         )
