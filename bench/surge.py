@@ -10,7 +10,7 @@ Service Quotas before the day: several are raised on request only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.cost import LAMBDAS
 from bench.router import Measured
@@ -144,6 +144,12 @@ def quotas(measured: Measured, config: StageConfig) -> list[Quota]:
 def report(measured: Measured) -> Quota | None:
     config = load_config("prod", lambda key: None)
     found = quotas(measured, config)
+    # The same surge through the prod stage as it was before this plan: one stage-wide throttle, a cold
+    # table, no reservations.
+    before = replace(
+        config, route_throttles={}, table_warm_writes=None, table_warm_reads=None, reservations={}
+    )
+    first_before = next((q for q in quotas(measured, before) if q.use > 1), None)
     print(
         f"Disaster-day surge: {RATE} filings/s for {MINUTES} minutes through the prod stage ({config.region})"
     )
@@ -156,10 +162,20 @@ def report(measured: Measured) -> Quota | None:
             f" {quota.note}"
         )
     if first is None:
-        print("  no quota on the path throttles at this rate")
+        ceiling = min(found, key=lambda q: q.limit / q.demand)
+        print(
+            f"  no quota on the path throttles at this rate; the first would be {ceiling.name}"
+            f" at about {RATE * ceiling.limit / ceiling.demand:,.0f} filings/s"
+        )
     else:
         needed = math.ceil(first.demand / 0.8)
         print(f"  first to throttle: {first.name} (needs about {needed} {first.unit} with 20 % headroom)")
+    if first_before is not None:
+        print(
+            f"  before the plan (one stage throttle of {config.api_rate_limit:g}/s, a cold table):"
+            f" {first_before.name} throttled first ({first_before.demand:.0f} / {first_before.limit:.0f}"
+            f" {first_before.unit})"
+        )
     print(
         f"  {RATE * 60 * MINUTES:,} requests in the surge; none lost if none throttles"
         " (the API answers 429 if one does)\n"
