@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,9 @@ TARGETS = {
     ),
     "sla": Target(("sla/deadlines.py",), ("tests/unit/test_sla_deadlines.py", "tests/unit/test_sla.py")),
     "codes": Target(("requests/codes.py",), ("tests/unit/test_codes.py",)),
-    "staff": Target(("staff/policy.py",), ("tests/unit/test_staff_workflow.py",)),
+    "staff": Target(
+        ("staff/policy.py",), ("tests/unit/test_staff_policy.py", "tests/unit/test_staff_workflow.py")
+    ),
     "notify": Target(("notify/plan.py",), ("tests/unit/test_notify_plan.py",)),
 }
 
@@ -52,13 +55,14 @@ def _pyproject(target: Target) -> str:
     pytest_section = text[text.index("[tool.pytest.ini_options]") : text.index("[tool.ruff]")]
     only = ", ".join(f'"src/civicdesk/{module}"' for module in target.modules)
     tests = ", ".join(f'"{path}"' for path in target.tests if (REPO / path).is_file())
+    copied = ", ".join(f'"{item}"' for item in COPIED if item != "tests")  # mutmut copies tests/ itself
     return (
         f"{pytest_section}\n[tool.mutmut]\n"
         f'source_paths = ["src"]\nonly_mutate = [{only}]\n'
         f'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist"]\n'
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         "use_git_change_detection = false\n"
-        f"also_copy = [{', '.join(f'{chr(34)}{item}{chr(34)}' for item in COPIED if item != 'tests')}]\n"
+        f"also_copy = [{copied}]\n"
     )
 
 
@@ -105,10 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         killed = len(by_status.get("killed", []))
         total = sum(len(names) for names in by_status.values())
         print(f"\n{name}: {killed}/{total} mutants killed ({', '.join(TARGETS[name].modules)})")
-        for status in ("survived", "no tests", "timeout", "suspicious"):
+        for status in ("survived", "timeout", "suspicious"):
             for mutant in by_status.get(status, []):
-                print(f"  {status:9} {mutant}   (cd {STAGING / name} && mutmut show {mutant})")
-        failed |= bool(by_status.get("survived"))
+                print(f"  {status:10} {mutant}   (cd {STAGING / name} && mutmut show {mutant})")
+        untested = Counter(mutant.partition("__mutmut_")[0] for mutant in by_status.get("no tests", []))
+        for function, count in sorted(untested.items()):
+            print(f"  no tests   {function}: {count} mutants that no selected test reaches")
+        failed |= bool(by_status.get("survived") or by_status.get("no tests"))
     return 1 if failed else 0
 
 
