@@ -6,6 +6,7 @@ pinned down on its own, so a flipped condition or a wrong deadline is caught whe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -258,6 +259,7 @@ def test_triage_keeps_only_the_error_s_type_never_its_text(requests: RequestRepo
     # Then it waits for a supervisor, the entry says why, and the note holds the type only
     assert triaged.status is Status.TRIAGE
     assert (entries[-1].status, entries[-1].previous_status) == (Status.TRIAGE, Status.RECEIVED)
+    assert entries[-1].public is True  # the citizen's status page shows it is being looked at
     assert entries[-1].detail == {"reason": "failed", "channel": "web"}
     assert entries[-1].note == "error: States.Timeout"
 
@@ -298,8 +300,32 @@ def test_triage_leaves_a_routed_request_alone(requests: RequestRepository) -> No
 
 def test_triage_of_an_unknown_code_fails_loudly(requests: RequestRepository) -> None:
     # Given no such request / When it is sent to triage / Then the step fails (the state machine's Catch)
-    with pytest.raises(rules.RequestNotFound):
+    with pytest.raises(rules.RequestNotFound, match="BRN-0000-XXXX"):
         rules.send_to_triage("BRN-0000-XXXX", "failed", requests=requests)
+
+
+def test_triage_reads_again_after_losing_to_a_write(
+    requests: RequestRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a request whose first triage write loses to another write (a due-soon warning)
+    request = _file(requests)
+    original = rules.RoutingRepository.send_to_triage
+    lost: list[int] = []
+
+    def lose_once(self: rules.RoutingRepository, current: ServiceRequest, entry: object) -> bool:
+        if not lost:
+            lost.append(current.version)
+            return False
+        return original(self, current, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules.RoutingRepository, "send_to_triage", lose_once)
+    # When it is sent to triage / Then it reads the request again and the second write lands
+    assert rules.send_to_triage(request.code, "failed", requests=requests, clock=lambda: LATER) is (
+        rules.Outcome.DONE
+    )
+    triaged = requests.get(request.code)
+    assert triaged is not None
+    assert triaged.status is Status.TRIAGE
 
 
 def test_execution_input_carries_the_request_as_the_stream_showed_it(requests: RequestRepository) -> None:
@@ -308,6 +334,9 @@ def test_execution_input_carries_the_request_as_the_stream_showed_it(requests: R
     item = requests.table.get(layout.request_pk(request.code), layout.REQUEST_SK)
     assert item is not None
     started = rules.execution_input(item)
-    # Then the code and the whole request ride along, so no step reads it again
+    # Then the code and the whole request ride along, so no step reads it again, as JSON (the state
+    # machine's input: times as ISO strings)
     assert started["code"] == request.code
     assert ServiceRequest.model_validate(started["request"]) == request
+    assert json.loads(json.dumps(started)) == started
+    assert started["request"]["created_at"] == request.created_at.isoformat().replace("+00:00", "Z")
