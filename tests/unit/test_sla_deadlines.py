@@ -224,9 +224,12 @@ def test_the_first_response_is_met_up_to_the_deadline_itself(late: timedelta, me
     request = _request(RECEIVED, "veterinary").model_copy(update={"status": Status.ROUTED})
     due = _Due()
     # When staff reply exactly at the deadline (or a second after)
-    answered = sla.record_first_response(request, _reply(request.due_at + late), due=due)  # type: ignore[arg-type]
-    # Then the clock stops, met or not, in one write that keeps the request open with its resolution target
+    reply = _reply(request.due_at + late)
+    answered = sla.record_first_response(request, reply, due=due)  # type: ignore[arg-type]
+    # Then the clock stops, met or not, in one write of this request and entry that keeps the request open
+    # with its resolution target
     (call,) = due.calls
+    assert (call["request"], call["entry"]) == (request, reply)
     assert call["met"] is met
     assert call["status"] is Status.ROUTED
     assert call["resolution_due_at"] == request.resolution_due_at
@@ -273,6 +276,6 @@ def test_a_second_first_response_is_a_conflict() -> None:
     request = _request(RECEIVED, "veterinary").model_copy(update={"first_response_at": RECEIVED})
     # When another reply is recorded as its first response / Then it conflicts and nothing is written
     due = _Due()
-    with pytest.raises(ConflictingUpdate):
+    with pytest.raises(ConflictingUpdate, match=f"{request.code}.*first response is already recorded"):
         sla.record_first_response(request, _reply(RECEIVED), due=due)  # type: ignore[arg-type]
     assert due.calls == []

@@ -63,3 +63,44 @@ def test_a_supervisor_reaches_every_department_and_unrouted_requests() -> None:
     member = _member(Role.SUPERVISOR, departments=frozenset())
     for department in (PARKS, ROADS, None):
         policy.require_on(member, Action.TRANSFER, department)
+
+
+# --- actions that are not about one request ----------------------------------------------------------
+
+
+def test_a_queue_covers_every_department_for_a_supervisor_and_the_member_s_own_otherwise() -> None:
+    # Given a supervisor and a parks member / When their queue's departments are worked out
+    # Then the supervisor's is unlimited (None) and the member's is exactly their departments
+    assert policy.departments_in_scope(_member(Role.SUPERVISOR), Action.LIST) is None
+    assert policy.departments_in_scope(_member(Role.DEPARTMENT), Action.LIST) == frozenset({PARKS})
+    # And an analyst has no queue at all
+    with pytest.raises(policy.Forbidden, match="list"):
+        policy.departments_in_scope(_member(Role.ANALYST), Action.LIST)
+
+
+def test_require_gives_the_widest_scope_of_the_member_s_roles() -> None:
+    # Given a member who is both a department member and an agent / Then listing reaches every department
+    assert policy.require(_member(Role.DEPARTMENT, Role.AGENT), Action.LIST) is policy.Scope.ALL
+    assert policy.require(_member(Role.DEPARTMENT), Action.LIST) is policy.Scope.OWN
+
+
+@pytest.mark.parametrize(
+    ("roles", "channels"),
+    [
+        ((Role.AGENT,), policy.STAFF_CHANNELS[Role.AGENT]),
+        ((Role.FIELD,), frozenset({policy.Channel.FIELD})),
+        ((Role.AGENT, Role.FIELD), policy.STAFF_CHANNELS[Role.AGENT] | {policy.Channel.FIELD}),
+        ((Role.SUPERVISOR,), policy.STAFF_CHANNELS[Role.SUPERVISOR]),
+    ],
+)
+def test_each_filing_role_files_on_its_own_channels(
+    roles: tuple[Role, ...], channels: frozenset[object]
+) -> None:
+    # Given members of these roles / Then they file on exactly these channels (the desk's, the street's)
+    assert policy.filing_channels(_member(*roles)) == channels
+
+
+def test_a_department_member_files_nothing() -> None:
+    # Given a department member (requests reach them routed) / Then filing is forbidden
+    with pytest.raises(policy.Forbidden, match="file"):
+        policy.filing_channels(_member(Role.DEPARTMENT))
