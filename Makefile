@@ -29,7 +29,7 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth browser lint format check test test-unit bench train openapi run seed-year deploy diff redrive clean
+.PHONY: help install layers synth browser lint format check test test-unit bench mutation train openapi run seed-year deploy diff redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,10 +61,10 @@ $(LAYER_CORE): $(CORE_SOURCES)
 
 layers: $(LAYER_CORE) $(LAYER_DEPS) ## build the Lambda layers (arm64, python3.13; no Docker)
 
-synth: install layers ## synthesize the CloudFormation template (STAGE=dev|prod) and lint it
+synth: install layers ## synthesize the stage's two stacks (STAGE=dev|prod; the WAF's in us-east-1) and lint them
 	$(CDK) synth -q --no-notices -c stage=$(STAGE) -o $(CDK_OUT) $(CDK_ARGS)
 	$(BIN)/cfn-lint $(CDK_OUT)/*.template.json --ignore-checks W3005
-	@echo "template: $$(ls $(CDK_OUT)/*.template.json)"
+	@echo "templates: $$(ls $(CDK_OUT)/*.template.json)"
 
 lint: $(INSTALLED) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
@@ -100,6 +100,10 @@ test-unit: $(INSTALLED) ## unit tests only (no synth)
 bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second
 	$(BIN)/python -m bench
 
+# One target at a time, one test process, niced: slow on purpose and never part of `make check` or CI.
+mutation: $(INSTALLED) ## mutation testing of the domain rules (slow; not in CI): MODULE=routing|sla|codes|staff|notify
+	nice -n 10 $(BIN)/python -m tools.mutation $(MODULE)
+
 train: $(INSTALLED) ## retrain the shipped classifier model from the shipped corpus (PROFILE=bornova; a few minutes)
 	$(BIN)/python -m tools.train_classifier --profile $${PROFILE:-bornova}
 
@@ -113,13 +117,13 @@ seed-year: ## make run with a whole year of sample requests (SEED=year: ~50,000 
 	@$(MAKE) --no-print-directory run SEED=year
 
 deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
-	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
+	$(CDK) deploy --all --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
 
 redrive: $(INSTALLED) ## republish a time range's domain events from the table: make redrive FROM=<iso> TO=<iso> STAGE=dev
 	$(BIN)/python -m local.redrive --from "$(FROM)" --to "$(TO)" --stage $(STAGE)
 
 diff: install layers ## what a deploy would change
-	$(CDK) diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+	$(CDK) diff --all --no-notices -c stage=$(STAGE) $(CDK_ARGS)
 
 clean: ## remove build output (keeps the virtual environment and node_modules)
 	rm -rf build $(CDK_OUT) .pytest_cache .ruff_cache .mypy_cache

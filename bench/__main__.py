@@ -4,6 +4,7 @@
 - the intake handler's import time beside its third-party dependencies' alone
 - requests per second through the handler in-process against moto (a regression guard)
 - the staff console's transfer size on first load
+- the whole system's cost per million requests, and the disaster-day surge through the quotas
 """
 
 from __future__ import annotations
@@ -26,7 +27,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, console, imports, intake, notify, privacy, router, sla, staff, whatsapp
+from bench import (
+    classifier,
+    console,
+    cost,
+    imports,
+    intake,
+    notify,
+    privacy,
+    router,
+    sla,
+    staff,
+    surge,
+    whatsapp,
+)
 
 
 def main() -> int:
@@ -35,7 +49,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as outdir:
         template = intake.synth_template(Path(outdir))
     intake.report(template)
-    router.report(template)
+    measured = router.report(template)
+    cost.report(measured)
+    surge.report(measured)
     sla.report(template)
     staff.report(template)
     notify.report(template)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import boto3
 
 from bench.intake import LambdaContext, api_event
+from bench.units import Units, counting_units
 from local.calls import counting_aws_calls
 from local.inprocess import Emulated, emulated
 
@@ -32,6 +37,23 @@ EXPRESS_MEMORY_GB = 0.0625
 ASSUMED_EXPRESS_SECONDS = 0.3  # three warm Lambda tasks and one DynamoDB read; AWS bills at least 0.1 s
 
 
+@contextmanager
+def counting_entries() -> Iterator[Counter[str]]:
+    """Domain events put on the bus (EventBridge bills per entry, not per PutEvents call)."""
+    from botocore.client import BaseClient
+
+    seen: Counter[str] = Counter()
+    inner = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "PutEvents":
+            seen["events"] += len(params.get("Entries", []))
+        return inner(client, operation, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", counted):
+        yield seen
+
+
 def _settle(system: Emulated, sfn: Any, machine: str, expected: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 120
     while True:
@@ -45,7 +67,18 @@ def _settle(system: Emulated, sfn: Any, machine: str, expected: int) -> list[dic
         time.sleep(0.05)
 
 
-def report(template: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class Measured:
+    """What one routed web request costs, as counted in the run: AWS calls, transitions, units, events."""
+
+    calls: dict[str, float]
+    transitions: float
+    units: Units
+    events: float
+    requests: int
+
+
+def report(template: dict[str, Any]) -> Measured:
     with emulated(
         template,
         {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"},
@@ -57,7 +90,7 @@ def report(template: dict[str, Any]) -> None:
         sfn = boto3.client("stepfunctions")
         machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
         _settle(system, sfn, machine, 1)
-        with counting_aws_calls() as calls:
+        with counting_aws_calls() as calls, counting_units() as units, counting_entries() as entries:
             for _ in range(ROUTED):
                 intake(api_event("POST", "/requests", {"description": TEXT}), LambdaContext())
             executions = _settle(system, sfn, machine, ROUTED + 1)
@@ -88,3 +121,10 @@ def report(template: dict[str, Any]) -> None:
     print(f"    Express  : ${express:8.2f}  ($1.00/M requests + {ASSUMED_EXPRESS_SECONDS} s at 64 MB)")
     print(f"    Standard : ${standard:8.2f}  (${STANDARD_PER_THOUSAND_TRANSITIONS}/1000 transitions)")
     print(f"    Standard costs {standard / express:.0f}x Express for this workflow\n")
+    return Measured(
+        calls={op: n / ROUTED for op, n in flow.items()},
+        transitions=per_request,
+        units=units,
+        events=entries["events"] / ROUTED,
+        requests=ROUTED,
+    )

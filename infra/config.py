@@ -7,8 +7,8 @@ so the same commit deploys both stages for any shipped profile.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -21,9 +21,44 @@ from civicdesk.routing.classifier import AUTO_ROUTE_THRESHOLD
 from infra import names
 
 PROD_WEB_ORIGIN_PLACEHOLDER = "https://talep.example-belediye.bel.tr"
+# The stack's region (context: region). Explicit, because the WAF web ACL of a CloudFront distribution
+# lives in us-east-1 and CDK passes its ARN across regions only between stacks with known regions.
+DEFAULT_REGION = "eu-central-1"
+EDGE_REGION = "us-east-1"
+# Lambda keeps at least this many concurrent executions unreserved in every account (AWS rule).
+UNRESERVED_MINIMUM = 100
 DEV_WEB_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 
 ContextGetter = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway's token bucket for one route: steady requests per second and the burst on top."""
+
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class WafLimits:
+    """Per-IP request limits of the web ACL over its evaluation window (WAF counts per address).
+
+    Citizens on one mobile carrier share its NAT addresses, so a limit counts a whole street's
+    phones, not one person: filings are limited apart from (and above) what a person could type.
+    """
+
+    window_seconds: int
+    filings_per_ip: int
+    requests_per_ip: int
+
+
+# Route keys of the HTTP API with their own throttle; every other route keeps the stage default.
+ROUTE_FILE = "POST /requests"
+ROUTE_STATUS = "GET /requests/{code}"
+ROUTE_CATALOG = "GET /catalog"
+ROUTE_WEBHOOK = "POST /webhooks/whatsapp"
+ROUTE_WEBHOOK_VERIFY = "GET /webhooks/whatsapp"
 
 
 @dataclass(frozen=True)
@@ -69,6 +104,19 @@ class StageConfig:
     sms_sender_id: str = ""
     sms_origination_identity: str = ""
     digest_utc_time: tuple[int, int] = (5, 0)  # 08:00 in Istanbul
+    region: str = DEFAULT_REGION
+    # Per-route throttles (route key -> Throttle) over the stage default: Meta's deliveries never share
+    # a bucket with citizens' filings, and a flood of status look-ups cannot starve filing.
+    route_throttles: Mapping[str, Throttle] = field(default_factory=dict)
+    waf: WafLimits = WafLimits(window_seconds=300, filings_per_ip=300, requests_per_ip=1500)
+    # Reserved concurrency (function code dir -> executions), applied only when the account's Lambda
+    # concurrency quota is given (context: lambda_concurrency_quota) and leaves UNRESERVED_MINIMUM free:
+    # a new account's quota can be 10, where any reservation makes the first deploy fail.
+    reservations: Mapping[str, int] = field(default_factory=dict)
+    lambda_concurrency_quota: int | None = None
+    # DynamoDB on-demand warm throughput (units per second the table absorbs at once); None: AWS default.
+    table_warm_writes: int | None = None
+    table_warm_reads: int | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -78,6 +126,20 @@ class StageConfig:
     def retention(self) -> Retention:
         """The profile's retention policy: the media bucket's expiry rules follow it."""
         return profile.load(self.profile).kvkk.periods
+
+    def reserved_concurrency(self, code_dir: str) -> int | None:
+        """The function's reservation, if the account's quota is known and has room for all of them."""
+        if self.lambda_concurrency_quota is None:
+            return None
+        if sum(self.reservations.values()) + UNRESERVED_MINIMUM > self.lambda_concurrency_quota:
+            return None
+        return self.reservations.get(code_dir)
+
+    def reservations_fit(self) -> bool:
+        """Whether the reservations are applied (the quota is known and leaves the unreserved minimum)."""
+        return self.lambda_concurrency_quota is not None and (
+            sum(self.reservations.values()) + UNRESERVED_MINIMUM <= self.lambda_concurrency_quota
+        )
 
     def sla_overrides(self) -> dict[str, str]:
         """The SLA checker's environment: only what this stage sets differently from the domain."""
@@ -122,6 +184,9 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
     extra: dict[str, Any] = {
         key: value for key in chosen_keys if (value := _optional_str(context(key))) is not None
     }
+    extra["region"] = _optional_str(context("region")) or DEFAULT_REGION
+    quota = _optional_str(context("lambda_concurrency_quota"))
+    extra["lambda_concurrency_quota"] = int(quota) if quota is not None else None
     if stage == "dev":
         return StageConfig(
             stage=stage,
@@ -133,6 +198,12 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             profile=chosen,
             staff_password_auth=True,
+            route_throttles={
+                ROUTE_FILE: Throttle(rate=10, burst=20),
+                ROUTE_WEBHOOK: Throttle(rate=20, burst=40),
+            },
+            waf=WafLimits(window_seconds=300, filings_per_ip=100, requests_per_ip=1000),
+            reservations={names.FUNCTION_SLA_CHECKER: 1, names.FUNCTION_RETRAIN: 1},
             **extra,
         )
     if stage == "prod":
@@ -147,6 +218,24 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             alarm_email=alarm_email,
             api_5xx_alarm_threshold=5,
             profile=chosen,
+            # The disaster-day plan (docs/capacity.md): 1 000 filings a second for ten minutes.
+            route_throttles={
+                ROUTE_FILE: Throttle(rate=1200, burst=2400),
+                ROUTE_STATUS: Throttle(rate=500, burst=1000),
+                ROUTE_CATALOG: Throttle(rate=200, burst=400),
+                ROUTE_WEBHOOK: Throttle(rate=300, burst=600),
+                ROUTE_WEBHOOK_VERIFY: Throttle(rate=1, burst=5),
+            },
+            # A carrier NAT address may carry hundreds of citizens on such a day: 10 filings/s per address.
+            waf=WafLimits(window_seconds=300, filings_per_ip=3000, requests_per_ip=12000),
+            reservations={
+                names.FUNCTION_SLA_CHECKER: 1,
+                names.FUNCTION_RETRAIN: 1,
+                names.FUNCTION_WHATSAPP: 100,
+                names.FUNCTION_INTAKE: 400,
+            },
+            table_warm_writes=12_000,
+            table_warm_reads=12_000,
             **extra,
         )
     raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(names.STAGES)}")

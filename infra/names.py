@@ -25,6 +25,7 @@ ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
 ENV_SLA_WARN_LEAD_HOURS: Final = "SLA_WARN_LEAD_HOURS"
 ENV_STUCK_RECEIVED_MINUTES: Final = "STUCK_RECEIVED_MINUTES"
 ENV_PROFILE: Final = "PROFILE"
+ENV_ORIGIN_SECRET_ID: Final = "ORIGIN_SECRET_ID"  # noqa: S105 - a variable name
 ENV_CITIZEN_KEY_SECRET_ID: Final = "CITIZEN_KEY_SECRET_ID"  # noqa: S105 - a variable name
 ENV_MEDIA_BUCKET: Final = "MEDIA_BUCKET"
 ENV_MODEL_BUCKET: Final = "MODEL_BUCKET"
@@ -79,6 +80,9 @@ HANDLER_RETRAIN: Final = "handler.lambda_handler"
 FUNCTION_STAFF: Final = "staff"
 FUNCTION_NOTIFIER: Final = "notifier"
 HANDLER_STAFF: Final = "handler.lambda_handler"
+FUNCTION_ORIGIN_VERIFY: Final = "origin_verify"
+HANDLER_ORIGIN_VERIFY: Final = "handler.lambda_handler"
+OUTPUT_WEB_ACL_ARN: Final = "WebAclArn"
 
 
 def stack_name(stage: str) -> str:
@@ -89,3 +93,8 @@ def stack_name(stage: str) -> str:
 FUNCTION_PRIVACY: Final = "privacy"
 HANDLER_PRIVACY: Final = "handler.lambda_handler"
 HANDLER_RETENTION: Final = "handler.retention_handler"
+
+
+def edge_stack_name(stage: str) -> str:
+    """`CivicDesk-Dev-Edge`: the stage's us-east-1 stack (the CloudFront web ACL)."""
+    return f"{stack_name(stage)}-Edge"

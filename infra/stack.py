@@ -1,4 +1,5 @@
-"""The Civic Desk stack: composes the capability constructs and publishes the stable outputs."""
+"""The Civic Desk stacks: the stage's stack composes the capability constructs and publishes the
+stable outputs; the edge stack (us-east-1) holds what CloudFront needs from there, the WAF web ACL."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from civicdesk.requests.models import Channel
 from infra import names
 from infra.capabilities.api import PublicApi
 from infra.capabilities.catalogue import CatalogueSeed
+from infra.capabilities.edge import OriginGuard, WebFirewall
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
 from infra.capabilities.learning import ClassifierLearning
-from infra.capabilities.monitoring import Monitoring
+from infra.capabilities.monitoring import Monitoring, Overview
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
@@ -27,10 +30,32 @@ from infra.capabilities.whatsapp import WhatsAppChannel
 from infra.config import StageConfig
 
 
+class EdgeStack(Stack):
+    """us-east-1: a CloudFront distribution's web ACL must be created there (WAF scope CLOUDFRONT)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.firewall = WebFirewall(self, "Firewall", config=config)
+        CfnOutput(
+            self,
+            names.OUTPUT_WEB_ACL_ARN,
+            value=self.firewall.web_acl.attr_arn,
+            description="The citizen page's WAF web ACL",
+        )
+
+
 class CivicDeskStack(Stack):
     """Wiring only: no resource is defined here, only connected."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        web_acl_arn: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.monitoring = Monitoring(self, "Monitoring", config=config)
@@ -50,12 +75,24 @@ class CivicDeskStack(Stack):
         self.learning = ClassifierLearning(self, "Learning", platform=platform)
         self.learning.grant_read(self.router.classify)
         self.sla = SlaChecker(self, "Sla", platform=platform)
+        self.origin = OriginGuard(self, "Origin", platform=platform)
         self.api = PublicApi(
-            self, "Api", config=config, intake=self.intake.function, monitoring=self.monitoring
+            self,
+            "Api",
+            config=config,
+            intake=self.intake.function,
+            monitoring=self.monitoring,
+            authorizer=self.origin.authorizer,
         )
         self.identity = StaffIdentity(self, "StaffIdentity", config=config)
         self.web = CitizenWeb(
-            self, "Web", config=config, api_endpoint=self.api.http_api.api_endpoint, identity=self.identity
+            self,
+            "Web",
+            config=config,
+            api_endpoint=self.api.http_api.api_endpoint,
+            identity=self.identity,
+            origin_verify=self.origin.header_value,
+            web_acl_arn=web_acl_arn,
         )
         self.whatsapp = WhatsAppChannel(
             self,
@@ -92,7 +129,16 @@ class CivicDeskStack(Stack):
             whatsapp_key=self.whatsapp.key,
             public_url=self.web.url,
         )
-        self.monitoring.finish()
+        self.api.throttle_routes(config.route_throttles)  # every route exists by now
+        self.monitoring.finish(
+            Overview(
+                router=self.router.state_machine,
+                dispatcher=self.router.dispatcher.function,
+                notifiers=(self.notifications.handler.function,),
+                web_acl_name=WebFirewall.name_for(config),
+                channels=tuple(channel.value for channel in Channel),
+            )
+        )
 
         CfnOutput(self, names.OUTPUT_API_URL, value=self.api.url, description="Base URL of the citizen API")
         CfnOutput(self, names.OUTPUT_WEB_URL, value=self.web.url, description="The citizen web page")

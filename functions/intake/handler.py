@@ -14,14 +14,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civicdesk import layout, runtime
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import RequestNotFound
 from civicdesk.core.http import JSON_BODY_ERRORS, IdempotencyKey, JsonApi, error_responses
-from civicdesk.core.observability import logger, metrics, tracer
+from civicdesk.core.observability import count_filed, logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.profile.model import Profile
 from civicdesk.requests import citizens, codes, intake
@@ -96,7 +95,7 @@ def create_request(
         context=app.lambda_context,
     )
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
-    metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
+    count_filed("web")
     return Response(
         status_code=HTTPStatus.CREATED.value,
         content_type="application/json",

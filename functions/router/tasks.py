@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civicdesk import runtime
-from civicdesk.core.observability import logger, tracer
+from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.requests.models import ServiceRequest
 from civicdesk.routing import live
 from civicdesk.routing import rules as routing
@@ -37,8 +38,11 @@ def assign(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def triage(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reason, error = event["triage"]["reason"], event["triage"].get("error")
     outcome = routing.send_to_triage(event["code"], reason, requests=runtime.requests(), error=error)
     logger.info("triage", extra={"code": event["code"], "reason": reason, "outcome": outcome.value})
+    if outcome is routing.Outcome.DONE:  # what waits for a supervisor, on the operators' dashboard
+        metrics.add_metric(name="SentToTriage", unit=MetricUnit.Count, value=1)
     return {"outcome": outcome.value}

@@ -22,7 +22,7 @@ from pydantic import Field
 from civicdesk import layout, runtime
 from civicdesk.core.errors import InvalidInput, RequestNotFound
 from civicdesk.core.http import IdempotencyKey, JsonApi, version_from
-from civicdesk.core.observability import logger, metrics, tracer
+from civicdesk.core.observability import count_filed, logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
 from civicdesk.core.validation import PhoneNumber, Timestamp
 from civicdesk.requests.models import Channel, Status
@@ -126,7 +126,7 @@ def file_request(
         context=app.lambda_context,
     )
     logger.info("request filed by staff", extra={"code": request.code, "channel": request.channel.value})
-    metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
+    count_filed(request.channel.value)
     return ok(c.created(request), HTTPStatus.CREATED, request.version)
 
 

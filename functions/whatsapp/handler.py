@@ -120,6 +120,8 @@ def receive() -> Response[Received]:
             HTTPStatus.SERVICE_UNAVAILABLE, "not_configured", "The WhatsApp app secret is not configured."
         )
     verdict = signature.check(raw or b"", event.headers.get(signature.HEADER), credentials.app_secret)
+    if verdict is not signature.Verdict.VALID or raw is None:  # on the operators' dashboard
+        metrics.add_metric(name="WhatsAppSignatureRejected", unit=MetricUnit.Count, value=1)
     if verdict is signature.Verdict.MISSING:
         raise Refused(HTTPStatus.UNAUTHORIZED, "missing_signature", "X-Hub-Signature-256 is required.")
     if verdict is not signature.Verdict.VALID or raw is None:

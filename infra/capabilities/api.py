@@ -1,12 +1,15 @@
 """The public HTTP API in front of the intake function.
 
-Citizen routes are unauthenticated by design (anyone may file or follow a request); abuse is
-bounded by stage throttling, tracking codes are unguessable, and the status answer carries no PII.
+Citizen routes need no account by design (anyone may file or follow a request). They are reached
+through CloudFront only (its WAF limits each address; an origin-verify authorizer refuses the rest),
+each route has its own throttle (StageConfig.route_throttles), tracking codes are unguessable, and
+the status answer carries no PII.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import jsii
 from aws_cdk import Duration
@@ -18,8 +21,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.capabilities.monitoring import Monitoring
-from infra.config import StageConfig
-from infra.nag import acknowledge
+from infra.config import StageConfig, Throttle
 
 # Route key -> (path, method). Route keys are what API Gateway logs and what the local gateway maps.
 PUBLIC_ROUTES: dict[str, tuple[str, apigwv2.HttpMethod]] = {
@@ -69,6 +71,7 @@ class PublicApi(Construct):
         config: StageConfig,
         intake: lambda_.IFunction,
         monitoring: Monitoring,
+        authorizer: apigwv2.IHttpRouteAuthorizer,
     ) -> None:
         super().__init__(scope, construct_id)
         self.http_api = apigwv2.HttpApi(
@@ -105,15 +108,32 @@ class PublicApi(Construct):
             ),
         )
         integration = HttpLambdaIntegration("Intake", intake)
-        for route_key, (path, method) in PUBLIC_ROUTES.items():
-            for route in self.http_api.add_routes(path=path, methods=[method], integration=integration):
-                acknowledge(
-                    route.node.default_child,  # type: ignore[arg-type]
-                    "AwsSolutions-APIG4",
-                    f"{route_key} is a public citizen route by design (filing and following a request needs "
-                    "no account); protected by stage throttling and unguessable tracking codes.",
-                )
+        for path, method in PUBLIC_ROUTES.values():
+            self.http_api.add_routes(
+                path=path, methods=[method], integration=integration, authorizer=authorizer
+            )
         self._add_alarms(config, monitoring)
+
+    def throttle_routes(self, throttles: Mapping[str, Throttle]) -> None:
+        """Give each named route its own token bucket; call once every capability has added its routes
+        (CloudFormation refuses settings for a route key that does not exist yet)."""
+        routes = self._routes()
+        unknown = set(throttles) - {route.route_key for route in routes}
+        if unknown:
+            raise ValueError(f"throttles for routes the API does not have: {sorted(unknown)}")
+        stage = self.stage.node.default_child
+        assert isinstance(stage, apigwv2.CfnStage)
+        # RouteSettings is untyped JSON in the L1: spelt as CloudFormation spells it (a struct would be
+        # serialised in camelCase, which CloudFormation ignores).
+        stage.route_settings = {
+            key: {"ThrottlingRateLimit": throttle.rate, "ThrottlingBurstLimit": throttle.burst}
+            for key, throttle in throttles.items()
+        }
+        for route in routes:
+            stage.add_resource_dependency(route)
+
+    def _routes(self) -> list[apigwv2.CfnRoute]:
+        return [child for child in self.http_api.node.find_all() if isinstance(child, apigwv2.CfnRoute)]
 
     @property
     def url(self) -> str:

@@ -58,7 +58,6 @@ class CivicFunction(Construct):
         platform: Platform,
         environment: Mapping[str, str] | None = None,
         memory_size: int | None = None,
-        reserved_concurrency: int | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -87,7 +86,8 @@ class CivicFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             memory_size=memory_size or config.lambda_memory_mb,
             timeout=timeout,
-            reserved_concurrent_executions=reserved_concurrency,
+            # Per stage and only where the account has room (StageConfig.reserved_concurrency).
+            reserved_concurrent_executions=config.reserved_concurrency(code_dir),
             description=description,
             environment={
                 names.ENV_POWERTOOLS_SERVICE_NAME: names.SERVICE_NAME,

@@ -46,12 +46,12 @@ class ClassifierLearning(Construct):
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
             platform=platform,
-            reserved_concurrency=1,  # one retrain at a time: the pointer has one writer
             environment={
                 names.ENV_TABLE_NAME: table.table_name,
                 names.ENV_MODEL_BUCKET: self.bucket.bucket_name,
                 names.ENV_ROUTING_THRESHOLD: f"{config.routing_confidence_threshold:g}",
             },
+            # One retrain at a time where the stage reserves 1 (StageConfig); a weekly run never overlaps.
             description="Civic Desk: retrain the request classifier from staff decisions (weekly)",
         )
         role = self.handler.role

@@ -1,8 +1,9 @@
 """The 48-hour promise, enforced: a schedule runs the SLA checker every few minutes.
 
 The checker reads only the `due` and `queue` indexes and writes request updates with their timeline
-entries (one transaction each). One run at a time (reserved concurrency 1; the code is idempotent
-anyway). A tick that cannot be delivered, or a run that fails, lands in an encrypted dead-letter
+entries (one transaction each). One run at a time where the stage reserves a concurrency of 1 (only
+when the account's quota has room: see StageConfig); overlapping runs still act once, since every
+write is conditional. A tick that cannot be delivered, or a run that fails, lands in an encrypted dead-letter
 queue with its own alarm; the errors alarm and a lag alarm (which also fires when runs stop) watch
 the function itself.
 """
@@ -54,8 +55,6 @@ class SlaChecker(Construct):
             handler=names.HANDLER_SLA_CHECKER,
             timeout=TIMEOUT,
             platform=platform,
-            # One run at a time in AWS; overlapping runs would still act once (conditional writes).
-            reserved_concurrency=1,
             # The checker's policy (warning lead, stuck-request age, time margin) keeps its domain defaults
             # unless the stage sets them.
             environment={

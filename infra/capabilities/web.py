@@ -13,7 +13,7 @@ Cognito endpoint, where it signs in. Its `staff/config.json` names the pool and 
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnElement, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnElement, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -21,6 +21,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from civicdesk.core import origin
 from civicdesk.profile import model as profile
 from civicdesk.profile.public import console_config, web_config
 from infra import paths
@@ -93,6 +94,8 @@ class CitizenWeb(Construct):
         config: StageConfig,
         api_endpoint: str,
         identity: StaffIdentity,
+        origin_verify: str,
+        web_acl_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         for page in ("index.html", "staff/index.html"):
@@ -104,7 +107,7 @@ class CitizenWeb(Construct):
         self.console_headers = self._security_headers(
             config, "ConsoleSecurityHeaders", "staff console", f"https://{identity_host()}"
         )
-        self.distribution = self._distribution(config, api_endpoint)
+        self.distribution = self._distribution(config, api_endpoint, origin_verify, web_acl_arn)
         self.deployment = self._deployment(config)
 
     @property
@@ -216,9 +219,17 @@ class CitizenWeb(Construct):
             ],
         )
 
-    def _distribution(self, config: StageConfig, api_endpoint: str) -> cloudfront.Distribution:
+    def _distribution(
+        self, config: StageConfig, api_endpoint: str, origin_verify: str, web_acl_arn: str
+    ) -> cloudfront.Distribution:
         domain = Fn.select(2, Fn.split("/", api_endpoint))  # https://<id>.execute-api.<region>.amazonaws.com
-        api = origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
+        # The header the API's authorizer asks for: only requests that passed the WAF carry it (CloudFront
+        # overwrites a viewer's header of the same name).
+        api = origins.HttpOrigin(
+            domain,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            custom_headers={origin.HEADER: origin_verify},
+        )
         # Requests are never cached; the catalogue is, as long as the API's Cache-Control allows.
         caches = {
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
@@ -259,18 +270,14 @@ class CitizenWeb(Construct):
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             # Price class 200 is the cheapest one with edge locations in Türkiye (Istanbul).
             price_class=cloudfront.PriceClass.PRICE_CLASS_200,
+            # per-address limits and managed rules, from the stage's us-east-1 stack (capabilities/edge.py)
+            web_acl_id=web_acl_arn,
         )
         for rule_id, reason in (
             (
                 "AwsSolutions-CFR1",
                 "No geo restriction on purpose: citizens abroad (and their relatives' requests) are served "
                 "too, and the page holds no data; the API behind it is throttled.",
-            ),
-            (
-                "AwsSolutions-CFR2",
-                "The page is static files with GET/HEAD only; a CloudFront WAF web ACL must live in "
-                "us-east-1, outside this regional stack. Abuse of the API is bounded by its stage "
-                "throttling.",
             ),
             (
                 "AwsSolutions-CFR3",
@@ -341,10 +348,16 @@ class CitizenWeb(Construct):
                 f"{action} comes from BucketDeployment's grants (read the CDK asset, sync and prune the site "
                 "bucket); every statement is scoped to those two buckets.",
             )
+        # the region (and so the partition) is literal in a stack with an explicit region
+        stack = Stack.of(self)
+        region, partition = (
+            f"<AWS::{name}>" if Token.is_unresolved(value) else value
+            for name, value in (("Region", stack.region), ("Partition", stack.partition))
+        )
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-            "<AWS::Region>/*]",
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+            f"{region}/*]",
             "BucketDeployment reads the web/ asset zip from the CDK bootstrap asset bucket; read-only, and "
             "the asset's key is content-addressed, so it is not known before synth.",
         )

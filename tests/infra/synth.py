@@ -16,6 +16,8 @@ from infra.config import StageConfig
 Resource = dict[str, Any]
 PROVIDER_FRAMEWORK_DESCRIPTION = "AWS CDK resource provider framework"
 BUCKET_DEPLOYMENT_TYPE = "Custom::CDKBucketDeployment"
+# Reads the edge stack's exports (the web ACL's ARN) from us-east-1: aws-cdk-lib's, for cross-region refs.
+CROSS_REGION_READER = "CustomCrossRegionExportReader"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Synth:
             for k, v in self.resources("AWS::Lambda::Function").items()
             if v["Properties"].get("Description", "").startswith(PROVIDER_FRAMEWORK_DESCRIPTION)
             or k in deployers
+            or k.startswith(CROSS_REGION_READER)
         }
 
     def civic_functions(self) -> dict[str, Resource]:
@@ -118,9 +121,11 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def synthesize(stage: str, outdir: Path, profile: str | None = None) -> Synth:
+def synthesize(
+    stage: str, outdir: Path, profile: str | None = None, context: dict[str, Any] | None = None
+) -> Synth:
     """Synthesize `stage` in-process into `outdir` (cdk-nag runs: any finding raises here)."""
-    app, stack = build_app(stage, outdir=str(outdir), profile=profile)
+    app, stack = build_app(stage, outdir=str(outdir), profile=profile, context=context)
     assembly = app.synth()
     path = Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
     raw = json.loads(path.read_text(encoding="utf-8"))

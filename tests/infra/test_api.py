@@ -13,15 +13,19 @@ ROUTE_KEYS = {"POST /requests", "GET /requests/{code}", "GET /catalog"}
 WEBHOOK_ROUTE_KEYS = {"GET /webhooks/whatsapp", "POST /webhooks/whatsapp"}  # tests/infra/test_whatsapp.py
 
 
-def test_the_public_routes_are_the_citizen_routes_and_the_webhook_only(dev_synth: Synth) -> None:
-    # Given the dev stack / When we list the HTTP API's routes without an authorizer
+def test_only_meta_s_webhook_is_open_and_citizen_routes_need_cloudfront(dev_synth: Synth) -> None:
+    # Given the dev stack / When we group the HTTP API's routes by how they are authorized
     routes = dev_synth.resources("AWS::ApiGatewayV2::Route").values()
-    public = {
-        r["Properties"]["RouteKey"] for r in routes if r["Properties"].get("AuthorizationType") == "NONE"
-    }
-    # Then they are exactly the citizen routes (and Meta's webhook), public by design; every other
-    # route is a staff route behind the JWT authorizer (tests/infra/test_staff.py)
-    assert public == ROUTE_KEYS | WEBHOOK_ROUTE_KEYS
+    by_type: dict[str, set[str]] = {}
+    for route in routes:
+        by_type.setdefault(route["Properties"].get("AuthorizationType", "NONE"), set()).add(
+            route["Properties"]["RouteKey"]
+        )
+    # Then only Meta's webhook (HMAC-signed) has no authorizer; the citizen routes need no account but
+    # go through the origin-verify authorizer (tests/infra/test_edge.py); every other route is a staff
+    # route behind the JWT authorizer (tests/infra/test_staff.py)
+    assert by_type["NONE"] == WEBHOOK_ROUTE_KEYS
+    assert by_type["CUSTOM"] == ROUTE_KEYS
 
 
 def test_every_route_proxies_to_the_intake_function(dev_synth: Synth) -> None:

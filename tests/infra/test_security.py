@@ -11,7 +11,7 @@ import pytest
 from civicdesk import layout
 from infra import names
 from infra.config import load_config
-from tests.infra.synth import Synth, as_list
+from tests.infra.synth import CROSS_REGION_READER, Synth, as_list
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # CloudWatch Logs vended delivery and X-Ray sampling, which Step Functions logging/tracing need on "*"
@@ -48,8 +48,8 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::<Router(Classify|Assign|Triage)TaskFunction[0-9A-F]{8}\.Arn>:\*\]",
         # web page deployment (BucketDeployment): its S3 grants on the asset bucket and the site bucket
         r"AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*\]",
-        r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-        r"<AWS::Region>/\*\]",
+        # (the stack's region is explicit, so CDK writes region and partition literally)
+        r"AwsSolutions-IAM5\[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-[a-z]+-[a-z]+-\d/\*\]",
         r"AwsSolutions-IAM5\[Resource::<WebSite[0-9A-F]{8}\.Arn>/\*\]",
         # WhatsApp photos: put and tag under the whatsapp/ prefix of the media bucket (keys made per message)
         r"AwsSolutions-IAM5\[Resource::<WhatsAppMedia[0-9A-F]{8}\.Arn>/whatsapp/\*\]",
@@ -109,15 +109,18 @@ def test_every_function_is_python313_arm64_and_traced(any_synth: Synth) -> None:
 def test_the_only_other_function_is_the_provider_framework(dev_synth: Synth) -> None:
     # Given the dev stack / When we list functions that CivicFunction did not build
     framework = dev_synth.framework_functions()
-    # Then there are exactly two: the catalogue seed's provider framework and the web page's deployer
+    # Then there are exactly three: the catalogue seed's provider framework, the web page's deployer and
+    # the reader of the edge stack's exports (the web ACL's ARN, from us-east-1)
     handlers = sorted(f["Properties"]["Handler"] for f in framework.values())
-    assert handlers == ["framework.onEvent", "index.handler"]
+    assert handlers == ["__entrypoint__.handler", "framework.onEvent", "index.handler"]
 
 
 def test_every_function_logs_to_its_own_log_group_with_retention(any_synth: Synth) -> None:
     # Given either stage
     log_groups = []
     for logical_id, function in any_synth.resources("AWS::Lambda::Function").items():
+        if logical_id.startswith(CROSS_REGION_READER):
+            continue  # aws-cdk-lib creates it while synthesizing, after our code can reach it (see below)
         # When we follow each function's logging config (framework included)
         log_group_id = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         log_group = any_synth.resource(log_group_id)
@@ -186,7 +189,30 @@ def test_no_role_uses_an_aws_managed_policy(any_synth: Synth) -> None:
     # Given either stage (the provider framework runs under our own role too)
     # When we look at every role / Then none attaches a managed policy
     for logical_id, role in any_synth.resources("AWS::IAM::Role").items():
+        if logical_id.startswith(CROSS_REGION_READER):
+            continue  # the one exception, below
         assert not role["Properties"].get("ManagedPolicyArns"), logical_id
+
+
+def test_the_cross_region_reader_may_only_log_and_read_this_stack_s_exports(any_synth: Synth) -> None:
+    # Given the role aws-cdk-lib gives the reader of the edge stack's exports (created during synthesis,
+    # after the app's constructs and aspects ran, so it keeps CDK's basic execution policy)
+    (role,) = [
+        r for k, r in any_synth.resources("AWS::IAM::Role").items() if k.startswith(CROSS_REGION_READER)
+    ]
+    # Then its managed policy is only Lambda's basic logging, and its own statements read SSM parameters
+    # under this stack's export path and nothing else
+    assert [json.dumps(arn) for arn in role["Properties"]["ManagedPolicyArns"]] == [
+        json.dumps(
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+        )
+    ]
+    (policy,) = role["Properties"]["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert "ssm:GetParameters" in statement["Action"]
+    assert f":parameter/cdk/exports/{names.stack_name(any_synth.stage)}/*" in json.dumps(
+        statement["Resource"]
+    )
 
 
 def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synth) -> None:

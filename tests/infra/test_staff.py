@@ -22,9 +22,13 @@ def _staff_routes(synth: Synth) -> dict[str, dict[str, Any]]:
 
 
 def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Synth) -> None:
-    # Given the staff routes and the one authorizer
+    # Given the staff routes and the one JWT authorizer (the other one guards the citizen routes)
     routes = _staff_routes(any_synth)
-    authorizer_id, authorizer = any_synth.only("AWS::ApiGatewayV2::Authorizer")
+    ((authorizer_id, authorizer),) = [
+        (k, a)
+        for k, a in any_synth.resources("AWS::ApiGatewayV2::Authorizer").items()
+        if a["Properties"]["AuthorizerType"] == "JWT"
+    ]
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer

@@ -31,8 +31,10 @@ def test_new_codes_are_canonical_and_distinct() -> None:
         ("7KK-M4Y-P2T", "7KKM4YP2T"),
         ("7kk m4y p2t", "7KKM4YP2T"),
         ("  7KK.M4Y.P2T ", "7KKM4YP2T"),
-        # a Turkish keyboard's dotless/dotted i must not break upper-casing
+        # a Turkish keyboard's dotless/dotted i upper-case outside the alphabet: never a code
         ("ızz-zzz-zzz", None),
+        ("İZZ-ZZZ-ZZZ", None),
+        ("7kk-m4y-p2ı", None),
     ],
 )
 def test_normalize_accepts_what_people_type(typed: str, expected: str | None) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from civicdesk.catalogue import model as catalogue
 from civicdesk.core.clock import ISTANBUL, iso, local
+from civicdesk.core.errors import ConflictingUpdate
 from civicdesk.layout import DUE_SHARDS, DueStage, due_partition, due_shard
 from civicdesk.requests.models import (
     Channel,
@@ -169,3 +170,112 @@ def _entry(
 def test_only_a_citizen_visible_staff_action_is_a_first_response(entry: TimelineEntry, stops: bool) -> None:
     # Given a staff action / When we ask whether it answers the citizen / Then only visible answers do
     assert sla.is_first_response(entry) is stops
+
+
+# --- deadlines once the category is known, and the first response ------------------------------------
+
+RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def test_routing_tightens_the_first_response_deadline_and_starts_the_resolution_target() -> None:
+    # Given a request filed without a category (48 hours, no resolution target)
+    request = _request(RECEIVED, None)
+    # When it is routed as an injured animal (4 hours, 72 to resolve)
+    due_at, resolution = sla.deadlines_on_routing(request, SHIPPED.category("veterinary"))
+    # Then both count from receipt
+    assert due_at == RECEIVED + timedelta(hours=4)
+    assert resolution == RECEIVED + timedelta(hours=72)
+
+
+def test_routing_never_extends_a_promise_nor_replaces_a_resolution_target() -> None:
+    # Given an injured-animal request (4 hours, 72 to resolve)
+    request = _request(RECEIVED, "veterinary")
+    # When it is routed under a slower category (road works: 48 hours, 720 to resolve)
+    due_at, resolution = sla.deadlines_on_routing(request, SHIPPED.category("road_sidewalk"))
+    # Then the citizen keeps both earlier promises
+    assert (due_at, resolution) == (request.due_at, request.resolution_due_at)
+
+
+def test_a_category_without_a_resolution_target_sets_none() -> None:
+    # Given a request without a category / When routed to water and sewage (no resolution target)
+    due_at, resolution = sla.deadlines_on_routing(_request(RECEIVED, None), SHIPPED.category("water_sewage"))
+    # Then only the first-response deadline moves (24 hours)
+    assert due_at == RECEIVED + timedelta(hours=24)
+    assert resolution is None
+
+
+class _Due:
+    """Records what the due index is asked to write (tests/integration covers the real one)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    def record_first_response(self, request: ServiceRequest, entry: TimelineEntry, **kwargs: object) -> None:
+        self.calls.append({"request": request, "entry": entry, **kwargs})
+
+
+def _reply(at: datetime, code: str = "7KPM4YP2T") -> TimelineEntry:
+    return TimelineEntry(code=code, at=at, type=EntryType.PUBLIC_REPLY, public=True, text="Ekibimiz yolda.")
+
+
+@pytest.mark.parametrize(("late", "met"), [(timedelta(0), True), (timedelta(seconds=1), False)])
+def test_the_first_response_is_met_up_to_the_deadline_itself(late: timedelta, met: bool) -> None:
+    # Given a routed veterinary request
+    request = _request(RECEIVED, "veterinary").model_copy(update={"status": Status.ROUTED})
+    due = _Due()
+    # When staff reply exactly at the deadline (or a second after)
+    reply = _reply(request.due_at + late)
+    answered = sla.record_first_response(request, reply, due=due)  # type: ignore[arg-type]
+    # Then the clock stops, met or not, in one write of this request and entry that keeps the request open
+    # with its resolution target
+    (call,) = due.calls
+    assert (call["request"], call["entry"]) == (request, reply)
+    assert call["met"] is met
+    assert call["status"] is Status.ROUTED
+    assert call["resolution_due_at"] == request.resolution_due_at
+    assert (answered.first_response_at, answered.first_response_met) == (request.due_at + late, met)
+    assert (answered.status, answered.version, answered.updated_at) == (
+        Status.ROUTED,
+        request.version + 1,
+        request.due_at + late,
+    )
+
+
+def test_a_first_response_that_closes_the_request_drops_its_resolution_target() -> None:
+    # Given a request answered by resolving it
+    request = _request(RECEIVED, "veterinary").model_copy(update={"status": Status.ROUTED})
+    due = _Due()
+    entry = TimelineEntry(
+        code=request.code, at=RECEIVED, type=EntryType.STATUS_CHANGED, public=True, status=Status.RESOLVED
+    )
+    # When the first response is recorded with the new status
+    answered = sla.record_first_response(request, entry, due=due, status=Status.RESOLVED)  # type: ignore[arg-type]
+    # Then the request leaves the resolution clock too
+    assert due.calls[0]["status"] is Status.RESOLVED
+    assert due.calls[0]["resolution_due_at"] is None
+    assert answered.status is Status.RESOLVED
+
+
+def test_only_a_first_response_to_this_request_stops_its_clock() -> None:
+    # Given a request
+    request = _request(RECEIVED, "veterinary")
+    due = _Due()
+    internal = TimelineEntry(
+        code=request.code, at=RECEIVED, type=EntryType.INTERNAL_NOTE, public=False, text="iç not"
+    )
+    # When the entry is another request's reply, or not visible to the citizen / Then it is refused
+    with pytest.raises(ValueError, match="not a first response"):
+        sla.record_first_response(request, _reply(RECEIVED, code="OTHERCODE"), due=due)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a first response"):
+        sla.record_first_response(request, internal, due=due)  # type: ignore[arg-type]
+    assert due.calls == []
+
+
+def test_a_second_first_response_is_a_conflict() -> None:
+    # Given a request already answered
+    request = _request(RECEIVED, "veterinary").model_copy(update={"first_response_at": RECEIVED})
+    # When another reply is recorded as its first response / Then it conflicts and nothing is written
+    due = _Due()
+    with pytest.raises(ConflictingUpdate, match=f"{request.code}.*first response is already recorded"):
+        sla.record_first_response(request, _reply(RECEIVED), due=due)  # type: ignore[arg-type]
+    assert due.calls == []

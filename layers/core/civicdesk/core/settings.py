@@ -45,6 +45,13 @@ class ApiSettings(TableSettings):
     secret_max_age: int = Field(default=300, ge=0, description="seconds a warm function reuses a secret")
 
 
+class OriginSettings(FunctionSettings):
+    """The citizen API's authorizer: the secret CloudFront sends in the origin-verify header."""
+
+    origin_secret_id: str = Field(min_length=1, description="the origin-verify secret")
+    secret_max_age: int = Field(default=300, ge=0, description="seconds a warm function reuses a secret")
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 

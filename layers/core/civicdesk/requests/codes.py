@@ -33,9 +33,9 @@ def display(code: str) -> str:
 def normalize(text: str) -> str | None:
     """The canonical code a person meant, or None when it cannot be one.
 
-    Accepts lower case, dashes, spaces and dots; Turkish dotted/dotless i are folded before
-    upper-casing so that `ı`/`i` never turn into a symbol outside the alphabet.
+    Accepts lower case, dashes, spaces and dots. Turkish `ı`/`İ` need no folding: the alphabet has no
+    I, so whatever they upper-case to is refused either way (mutation testing showed the fold changed
+    nothing).
     """
-    folded = text.replace("ı", "i").replace("İ", "I").strip()
-    candidate = _SEPARATORS.sub("", folded).upper()
+    candidate = _SEPARATORS.sub("", text.strip()).upper()
     return candidate if _CANONICAL.match(candidate) else None

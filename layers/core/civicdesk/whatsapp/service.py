@@ -33,7 +33,7 @@ from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.clock import Clock, utc_now
 from civicdesk.core.dynamo import Table
 from civicdesk.core.errors import CodeCollision, InvalidInput
-from civicdesk.core.observability import logger, metrics
+from civicdesk.core.observability import count_filed, logger, metrics
 from civicdesk.profile.geo import Boundaries
 from civicdesk.profile.model import Profile
 from civicdesk.requests import codes, intake
@@ -284,7 +284,7 @@ class WhatsAppService:
             if existing is not None:
                 return existing  # filed by an earlier attempt at this very message
             request = intake.file_request(new, catalogue=catalogue, requests=self.requests, clock=self.clock)
-        metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
+        count_filed("whatsapp")
         return request
 
     def _status_answer(self, citizen: str, code: str, language: Language) -> TextMessage:

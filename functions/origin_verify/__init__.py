@@ -1,0 +1,1 @@
+"""The citizen API's authorizer: lets in only what CloudFront forwarded."""
