@@ -1174,6 +1174,8 @@ async function start() {
     return;
   }
   state.session = new Session(state.config, sessionChanged);
+  // The public catalogue names the demo accounts' departments before anyone signs in.
+  state.catalog = await fetchCatalog().catch(() => null);
   renderDemo();
   if (state.session.restore()) await startWork();
   else route(false);
