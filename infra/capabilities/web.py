@@ -51,6 +51,7 @@ STAFF_API_PATHS = (
     "/staff/citizens/*",
     "/staff/suggestions",
     "/staff/templates*",
+    "/staff/privacy/*",
 )
 CONSOLE_PATH = "/staff/*"
 # `/staff/` is the console: S3 knows only keys, so a path ending in `/` asks for its index.html.
