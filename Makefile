@@ -89,8 +89,10 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## Debian's Chromium for the browser tests
 
+# Every core runs tests (pytest-xdist): the suite is mostly waiting on moto and the local stack, and CI's
+# two cores halve its time. Each worker starts its own local stack and browser when its tests need them.
 check: lint install layers browser ## lint, format check, types, then every test (what CI runs)
-	@$(call run_pytest,tests)
+	@$(call run_pytest,tests -n auto)
 
 test: check ## = make check: the README's test command
 
