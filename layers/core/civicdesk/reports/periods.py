@@ -63,6 +63,7 @@ class Period:
 
     def buckets(self, granularity: Granularity) -> list[Period]:
         """The period cut into days, ISO weeks or calendar months, clipped to its ends."""
+        granularity = Granularity(granularity)
         result: list[Period] = []
         start = self.first
         while start <= self.last:
