@@ -29,7 +29,7 @@ LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help install layers synth browser lint format check test test-unit bench train openapi run seed-year deploy diff clean
+.PHONY: help install layers synth browser lint format check test test-unit bench train openapi run seed-year deploy diff redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ seed-year: ## make run with a whole year of sample requests (SEED=year: ~50,000 
 
 deploy: install layers ## deploy to the AWS account in your credentials: make deploy STAGE=prod
 	$(CDK) deploy --no-notices -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
+
+redrive: $(INSTALLED) ## republish a time range's domain events from the table: make redrive FROM=<iso> TO=<iso> STAGE=dev
+	$(BIN)/python -m local.redrive --from "$(FROM)" --to "$(TO)" --stage $(STAGE)
 
 diff: install layers ## what a deploy would change
 	$(CDK) diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, router, sla, staff, whatsapp
+from bench import classifier, imports, intake, notify, router, sla, staff, whatsapp
 
 
 def main() -> int:
@@ -37,6 +37,7 @@ def main() -> int:
     router.report(template)
     sla.report(template)
     staff.report(template)
+    notify.report(template)
     whatsapp.report(template)
     imports.report()
     classifier.report()

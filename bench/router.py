@@ -38,6 +38,7 @@ def _settle(system: Emulated, sfn: Any, machine: str, expected: int) -> list[dic
         system.settle()
         executions = sfn.list_executions(stateMachineArn=machine)["executions"]
         if len(executions) >= expected and all(e["status"] != "RUNNING" for e in executions):
+            system.settle()  # the last executions' entries, published as events
             return executions
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(executions)} executions, some still running")
@@ -46,8 +47,11 @@ def _settle(system: Emulated, sfn: Any, machine: str, expected: int) -> list[dic
 
 def report(template: dict[str, Any]) -> None:
     with emulated(
-        template, {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+        template,
+        {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"},
+        batching_windows=True,  # stream records in batches as Lambda gathers them (25, 1 s)
     ) as system:
+        system.without_event_consumers()  # the notifier and other consumers cost what they cost, apart
         intake = system.handler("IntakeHandler")
         intake(api_event("POST", "/requests", {"description": TEXT}), LambdaContext())  # warm the caches
         sfn = boto3.client("stepfunctions")
@@ -72,12 +76,14 @@ def report(template: dict[str, Any]) -> None:
     flow = {op: n for op, n in calls.items() if op not in OBSERVATION}  # not the bench's own polling
     print(f"Routing ({ROUTED} clear requests through intake -> stream -> router, in moto)")
     print(f"  routed without a human      : {routed}/{ROUTED}")
-    print(f"  state transitions / request : {per_request:g}")
+    print(f"  state transitions / request : {per_request:g}  (target <= 6)")
     print(
         "  AWS calls / routed request  : "
         + ", ".join(f"{op} {n / ROUTED:g}" for op, n in sorted(flow.items()))
     )
-    print(f"  total AWS calls / request   : {sum(flow.values()) / ROUTED:g}")
+    print(f"  total AWS calls / request   : {sum(flow.values()) / ROUTED:g}  (target <= 6; filing included)")
+    print("    (PutEvents: one call per stream batch of up to 10 entries; batches as Lambda gathers them;")
+    print("     the events' consumers, such as the notifier, are not counted here)")
     print("  Step Functions per million routed requests (public list prices, us-east-1):")
     print(f"    Express  : ${express:8.2f}  ($1.00/M requests + {ASSUMED_EXPRESS_SECONDS} s at 64 MB)")
     print(f"    Standard : ${standard:8.2f}  (${STANDARD_PER_THOUSAND_TRANSITIONS}/1000 transitions)")

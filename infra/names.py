@@ -49,9 +49,11 @@ OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"
 OUTPUT_WEB_URL: Final = "WebUrl"
 OUTPUT_EVENT_BUS_NAME: Final = "EventBusName"
 OUTPUT_ROUTER_ARN: Final = "RouterArn"
+OUTPUT_EVENT_REDRIVE_FUNCTION: Final = "EventRedriveFunction"
 OUTPUT_WHATSAPP_WEBHOOK_URL: Final = "WhatsAppWebhookUrl"
 OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an output id
 OUTPUT_STAFF_USER_POOL_ID: Final = "StaffUserPoolId"
+OUTPUT_SUPERVISOR_ALERTS_ARN: Final = "SupervisorAlertsTopicArn"
 OUTPUT_STAFF_CLIENT_ID: Final = "StaffClientId"
 # The staff user pool: a member's departments (an attribute only administrators may write).
 STAFF_DEPARTMENTS_ATTRIBUTE: Final = "departments"

@@ -110,9 +110,21 @@ class CivicDeskStack(Stack):
         )
         CfnOutput(
             self,
+            names.OUTPUT_EVENT_REDRIVE_FUNCTION,
+            value=self.router.redrive.function.function_name,
+            description="Republishes the domain events of a time range: make redrive FROM=... TO=...",
+        )
+        CfnOutput(
+            self,
             names.OUTPUT_STAFF_USER_POOL_ID,
             value=self.identity.user_pool.user_pool_id,
             description="The staff user pool: create accounts, add them to role groups",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_SUPERVISOR_ALERTS_ARN,
+            value=self.notifications.alerts.topic_arn,
+            description="Supervisors' alerts (missed deadlines): subscribe their phones and mailboxes",
         )
         CfnOutput(
             self,

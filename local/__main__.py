@@ -3,7 +3,9 @@
     python -m local [--port 8000] [--sample 300|year] [--profile bornova] [--speedup 1] [--verbose]
                     [--ready-file PATH]
 
-Prints one line with the local URL once everything is ready; Ctrl-C stops it cleanly.
+Prints one line with the local URL once everything is ready; Ctrl-C stops it cleanly. It listens on
+loopback only: `--host` with another address is refused unless `--expose` says it is meant, since
+the emulator's AWS APIs (tables, secrets, queues) would then be open to the network too, unguarded.
 """
 
 from __future__ import annotations
@@ -19,12 +21,23 @@ from types import FrameType
 
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profiles
+from local.gateway import is_loopback
 from local.stack import running, synthesize, wait_forever
+
+EXPOSED_WARNING = """\
+WARNING: --expose listens on {host}: anyone who can reach this machine can use the API, the WhatsApp
+simulator, and the AWS emulator behind them (every table, secret and queue, no credentials needed),
+and the fake WhatsApp API. Use it on a network you trust, and stop it when you are done."""
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description="Run Civic Desk locally.")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback only, unless you mean it")
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address (others need --expose)")
+    parser.add_argument(
+        "--expose",
+        action="store_true",
+        help="allow a --host other than loopback: the AWS emulator becomes reachable from the network too",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument(
         "--sample",
@@ -74,6 +87,15 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    if not is_loopback(args.host):
+        if not args.expose:
+            print(
+                f"Refusing --host {args.host}: it is not loopback, and the AWS emulator would be reachable "
+                "from the network too. Add --expose if that is what you want.",
+                file=sys.stderr,
+            )
+            return 2
+        print(EXPOSED_WARNING.format(host=args.host), file=sys.stderr, flush=True)
     started = time.monotonic()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job starts with it ignored
         signal.signal(stop_signal, _stop)

@@ -99,6 +99,8 @@ class LocalResources:
     tables: dict[str, str] = field(default_factory=dict)
     user_pool_clients: dict[str, tuple[str, str]] = field(default_factory=dict)
     """App client logical id -> (user pool id, client id)."""
+    stream_batches: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Function name -> (batch size, batching window in seconds) of its table-stream mapping."""
 
     def handlers(self) -> dict[str, Handler]:
         """Function name -> the handler callable, imported from the source tree."""
@@ -429,6 +431,9 @@ def _create_event_source_mappings(template: Template, created: LocalResources, r
             arguments["FilterCriteria"] = spec["FilterCriteria"]
         uuid = client.create_event_source_mapping(**arguments)["UUID"]
         created.refs[logical_id] = uuid
+        if ":dynamodb:" in spec["EventSourceArn"]:
+            window = float(spec.get("MaximumBatchingWindowInSeconds", 0))
+            created.stream_batches[name] = (arguments["BatchSize"], window)
 
 
 def _create_state_machines(template: Template, created: LocalResources, resolve: Resolver) -> None:

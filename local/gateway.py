@@ -4,11 +4,18 @@ Routes, their integrations, CORS and JWT authorizers are read from the synthesiz
 (`AWS::ApiGatewayV2::*`), and each request reaches the handler as API Gateway HTTP API sends it:
 a payload-format-2.0 event with request context, path parameters and the raw body. The gateway
 also serves the citizen page (`web/`), its `config.json`, and the API documentation at `/docs`.
+
+It runs on a developer's laptop, where any web page the developer visits can reach loopback: it
+answers only requests addressed to it by name (`Host`: 127.0.0.1 or localhost with its port, so a
+DNS-rebinding page cannot talk to it), refuses state-changing requests from other origins, and
+limits bodies to API Gateway's 10 MB.
 """
 
 from __future__ import annotations
 
 import base64
+import io
+import ipaddress
 import json
 import mimetypes
 import re
@@ -17,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import jwt
 from werkzeug.exceptions import HTTPException, NotFound
@@ -39,7 +46,32 @@ TEXT_TYPES = (
     "application/x-www-form",
 )
 
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+"""API Gateway HTTP APIs refuse larger payloads (10 MB) before any integration runs."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1): unreachable from other machines."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_names(host: str, port: int) -> frozenset[str] | None:
+    """The `Host` values a server bound to `host:port` answers; None for any (bound to every address)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - recognising a wildcard bind, not making one
+        return None
+    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
+    names = {f"[{name}]" if ":" in name else name for name in names}
+    with_port = {f"{name}:{port}" for name in names}
+    return frozenset(with_port | names if port == 80 else with_port)
 
 
 @dataclass(frozen=True)
@@ -139,7 +171,7 @@ def http_event(
     """The API Gateway HTTP API payload v2.0 event for this request."""
     raw = request.get_data()
     content_type = request.headers.get("content-type", "")
-    is_text = not raw or content_type.startswith(TEXT_TYPES)
+    is_text = not raw or (content_type.startswith(TEXT_TYPES) and _is_utf8(raw))
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
         key = name.lower()
@@ -186,6 +218,15 @@ def http_event(
     return event
 
 
+def _is_utf8(raw: bytes) -> bool:
+    """A text body that is not UTF-8 cannot be a JSON string in the event: it goes base64, as binary."""
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _response(answer: Any) -> Response:
     """A Lambda proxy answer (payload v2) as an HTTP response."""
     if not isinstance(answer, dict) or "statusCode" not in answer:
@@ -203,6 +244,20 @@ def _response(answer: Any) -> Response:
 def _error(status: int, error: str, message: str) -> Response:
     body = {"error": error, "message": message, "fields": []}
     return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
+    """Up to `limit` bytes: a socket may hand them over in several reads."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := stream.read(limit - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> Response:
+    return _error(413, "body_too_large", f"The body is larger than {MAX_PAYLOAD_BYTES} bytes.")
 
 
 class Gateway:
@@ -225,6 +280,7 @@ class Gateway:
         self.timeouts = timeouts or {}
         self.openapi = openapi
         self.local_pages = local_pages  # local-only pages (the WhatsApp simulator), never deployed
+        self.hosts: frozenset[str] | None = frozenset()  # none until `serve_at` says where it listens
         rules: list[Rule] = []
         for index, route in enumerate(api.routes):
             if route.function not in handlers:
@@ -233,10 +289,35 @@ class Gateway:
             rules.append(Rule(path, methods=[method], endpoint=index))
         self.url_map = Map(rules, strict_slashes=False)
 
+    def serve_at(self, host: str, port: int) -> None:
+        """Answer requests addressed to this server only (see `host_names`)."""
+        self.hosts = host_names(host, port)
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        response = self.dispatch(request)
+        admitted = self.admit(Request(environ))
+        response = admitted if isinstance(admitted, Response) else self.dispatch(admitted)
         return response(environ, start_response)
+
+    def admit(self, request: Request) -> Request | Response:
+        """What this laptop must not serve is refused: another name (DNS rebinding), another site's
+        POST, a body over 10 MB. Otherwise the request, its body read (within the limit) once."""
+        if self.hosts is not None and request.host.lower() not in self.hosts:
+            return _error(403, "unknown_host", "This server answers only to its own address (Host).")
+        origin = request.headers.get("origin")
+        if request.method not in SAFE_METHODS and origin is not None and not self._trusted(origin, request):
+            return _error(403, "cross_origin", "Requests from other sites are refused.")
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return _too_large()
+        body = _read_at_most(request.stream, MAX_PAYLOAD_BYTES + 1)  # a chunked body has no length
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return _too_large()
+        environ = {**request.environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        environ.pop("wsgi.input_terminated", None)
+        return Request(environ)
+
+    def _trusted(self, origin: str, request: Request) -> bool:
+        """The page's own origin, or one the API's CORS configuration names (never a wildcard)."""
+        return origin == f"http://{request.host}" or (origin in self.api.cors.origins and origin != "*")
 
     def dispatch(self, request: Request) -> Response:
         origin = request.headers.get("origin")

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import boto3
 from moto import mock_aws
 
 from local.cloud import LocalResources, Resolver, create_from_template
-from local.lambdas import Bridge, Handler, bridged
+from local.lambdas import Batching, Bridge, Handler, bridged
 from local.stack import STACK, run_custom_resources
 from local.tables import lean_tables
 from local.template import Template
@@ -40,10 +41,28 @@ class Emulated:
     def handler(self, logical_prefix: str) -> Handler:
         return self.bridge.locked(self.function(logical_prefix))
 
+    def without_event_consumers(self) -> None:
+        """Take every rule off the event buses' queues: a measurement of routing then counts routing's
+        calls only, not those of the consumers its events wake (each is measured on its own)."""
+        events = boto3.client("events")
+        for bus in events.list_event_buses()["EventBuses"]:
+            for rule in events.list_rules(EventBusName=bus["Name"])["Rules"]:
+                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus["Name"])["Targets"]
+                if targets:
+                    ids = [t["Id"] for t in targets]
+                    events.remove_targets(Rule=rule["Name"], EventBusName=bus["Name"], Ids=ids)
+
 
 @contextmanager
-def emulated(template: Template, environment: dict[str, str] | None = None) -> Iterator[Emulated]:
-    """Yield the template's system in moto; the process environment is restored afterwards."""
+def emulated(
+    template: Template, environment: dict[str, str] | None = None, *, batching_windows: bool = False
+) -> Iterator[Emulated]:
+    """Yield the template's system in moto; the process environment is restored afterwards.
+
+    Stream records reach their function in batches of the mapping's size; with `batching_windows`
+    they are also gathered for the mapping's window, as Lambda does (the benchmark measures per-batch
+    costs so); without, a batch is what is already waiting (tests stay fast).
+    """
     from civicdesk import runtime
 
     saved = dict(os.environ)
@@ -53,7 +72,12 @@ def emulated(template: Template, environment: dict[str, str] | None = None) -> I
             os.environ.update({**resources.environment(), **(environment or {})})
             runtime.reset()
             handlers = resources.handlers()
-            with bridged(handlers, {f.name: f.timeout for f in resources.functions.values()}) as bridge:
+            timeouts = {f.name: f.timeout for f in resources.functions.values()}
+            batching = {
+                name: Batching(size, window if batching_windows else 0.0)
+                for name, (size, window) in resources.stream_batches.items()
+            }
+            with bridged(handlers, timeouts, batching) as bridge:
                 run_custom_resources(template, resources, Resolver(resources, STACK, template))
                 bridge.wait_idle()
                 yield Emulated(resources=resources, handlers=handlers, bridge=bridge)

@@ -9,6 +9,7 @@ is private API: this module is the only place that touches it, moto is pinned, a
 
 from __future__ import annotations
 
+import collections
 import inspect
 import json
 import queue
@@ -71,14 +72,36 @@ def check_emulator_contract() -> None:
 ASYNC_SOURCES = ("aws:dynamodb", "aws:sqs")
 
 
+@dataclass(frozen=True)
+class Batching:
+    """A stream mapping's batch: up to `size` records, gathered for up to `window` seconds."""
+
+    size: int
+    window: float = 0.0
+
+
+Job = tuple[str, dict[str, Any]]
+
+
 class Bridge:
     """Runs handlers one at a time, as separate single-threaded Lambda instances would never share
     state; event source mappings (stream, queue) run after the write that caused them, on a worker,
-    as in AWS, so a writer never waits on its own consumers."""
+    as in AWS, so a writer never waits on its own consumers.
 
-    def __init__(self, handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None = None) -> None:
+    moto hands a stream's records to the function one write at a time; for a function named in
+    `batching` the worker gathers them into batches as Lambda does (up to the mapping's batch size,
+    for up to its window: 0 takes what is already waiting), so what a handler does per batch is what
+    gets measured."""
+
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler],
+        timeouts: Mapping[str, int] | None = None,
+        batching: Mapping[str, Batching] | None = None,
+    ) -> None:
         self.handlers = handlers
         self.timeouts = timeouts or {}
+        self.batching = batching or {}
         self.failures: list[str] = []
         self._lock = threading.RLock()
         self._pending: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
@@ -124,15 +147,51 @@ class Bridge:
         self._worker.join(timeout=10)
 
     def _work(self) -> None:
-        while (job := self._pending.get()) is not None:
+        waiting: collections.deque[Job | None] = collections.deque()  # taken while gathering another batch
+        while (job := waiting.popleft() if waiting else self._pending.get()) is not None:
             function_name, event = job
+            gathered = 1
+            batching = self.batching.get(function_name)
+            if batching is not None and event["Records"][0].get("eventSource") == "aws:dynamodb":
+                event, gathered = self._gather(function_name, event, batching, waiting)
             payload, is_error, logs = self.run(function_name, event)
             failed = is_error or json.loads(payload or "null") not in (None, {"batchItemFailures": []})
             if failed:  # AWS would retry, then use the on-failure destination: locally, say so loudly
                 self.failures.append(f"{function_name}: {payload}")
                 sys.stderr.write(f"event source mapping -> {function_name} failed: {payload}\n{logs}")
-            self._pending.task_done()
+            for _ in range(gathered):
+                self._pending.task_done()
         self._pending.task_done()
+
+    def _gather(
+        self,
+        function_name: str,
+        event: dict[str, Any],
+        batching: Batching,
+        waiting: collections.deque[Job | None],
+    ) -> tuple[dict[str, Any], int]:
+        """The records of this function's next jobs joined to `event`'s, up to the batch size and window;
+        other functions' jobs met on the way wait their turn, in order. Returns (event, jobs taken)."""
+        records, taken = list(event["Records"]), 1
+        deadline = time.monotonic() + batching.window
+        while len(records) < batching.size:
+            left = deadline - time.monotonic()
+            try:
+                job = self._pending.get(timeout=left) if left > 0 else self._pending.get_nowait()
+            except queue.Empty:
+                break
+            if (
+                job is None
+                or job[0] != function_name
+                or len(records) + len(job[1]["Records"]) > batching.size
+            ):
+                waiting.append(job)
+                if job is None:
+                    break
+                continue
+            records.extend(job[1]["Records"])
+            taken += 1
+        return {**event, "Records": records}, taken
 
 
 def _is_mapped(event: Any) -> bool:
@@ -142,11 +201,15 @@ def _is_mapped(event: Any) -> bool:
 
 
 @contextmanager
-def bridged(handlers: Mapping[str, Handler], timeouts: Mapping[str, int] | None = None) -> Iterator[Bridge]:
+def bridged(
+    handlers: Mapping[str, Handler],
+    timeouts: Mapping[str, int] | None = None,
+    batching: Mapping[str, Batching] | None = None,
+) -> Iterator[Bridge]:
     """While active, the emulator's invocations of a function named in `handlers` run that handler."""
     check_emulator_contract()
     original = LambdaFunction._invoke_lambda
-    bridge = Bridge(handlers, timeouts)
+    bridge = Bridge(handlers, timeouts, batching)
 
     Event = str | bytes | dict[str, Any] | None
 

@@ -1,7 +1,8 @@
 """The API's OpenAPI document, generated from the handlers' code (`make openapi` writes it).
 
 Every function whose handler module exposes a Powertools resolver as `app` contributes its paths;
-a test compares the committed copy with a fresh one, so the document cannot drift from the code.
+a test compares the committed copy with a fresh one, so the document cannot drift from the code,
+and a contract fuzzer (tests/e2e/test_contract.py) checks the running stack answers as it says.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
 TITLE = "Civic Desk API"
 VERSION = "1.0.0"
+SCHEMAS = "#/components/schemas/"
+POWERTOOLS_422 = SCHEMAS + "HTTPValidationError"
+ERROR_BODY = SCHEMAS + "ErrorBody"
 
 
 def http_handler_modules() -> list[str]:
@@ -41,7 +45,45 @@ def schema() -> dict[str, Any]:
         merged["paths"].update(document.get("paths", {}))
         for kind, entries in document.get("components", {}).items():
             merged["components"].setdefault(kind, {}).update(entries)
+    _our_validation_errors(merged)
+    _drop_unused_schemas(merged)
     return merged
+
+
+def _our_validation_errors(document: dict[str, Any]) -> None:
+    """Powertools documents a 422 in its own shape on every route; ours answer `ErrorBody`
+    (`civicdesk.core.http`), and a route without parameters or body never answers 422 at all."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            answer = operation["responses"].get("422", {})
+            content = answer.get("content", {}).get("application/json", {})
+            if content.get("schema") != {"$ref": POWERTOOLS_422}:
+                continue
+            if operation.get("parameters") or operation.get("requestBody"):
+                content["schema"] = {"$ref": ERROR_BODY}
+            else:
+                del operation["responses"]["422"]
+
+
+def _drop_unused_schemas(document: dict[str, Any]) -> None:
+    """Only the component schemas something refers to (Powertools adds its error models to every API)."""
+    schemas = document["components"]["schemas"]
+    used: set[str] = set()
+    todo = [document["paths"]]
+    while todo:
+        found = {name.removeprefix(SCHEMAS) for name in _refs(todo.pop())} - used
+        used |= found
+        todo += [schemas[name] for name in found if name in schemas]
+    document["components"]["schemas"] = {k: v for k, v in schemas.items() if k in used}
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
 
 
 def generate() -> str:

@@ -1,7 +1,7 @@
 """The whole system on one machine: emulator, resources from the template, gateway, timer.
 
-Everything binds to loopback and every AWS client in the process points at the emulator
-(`AWS_ENDPOINT_URL`), so nothing leaves the machine.
+Everything binds to loopback (unless `python -m local --expose` says otherwise) and every AWS client
+in the process points at the emulator (`AWS_ENDPOINT_URL`), so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from civicdesk.profile import model as profiles
 from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
-from local.lambdas import bridged
+from local.lambdas import Batching, bridged
+from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
 from local.staff_demo import create_demo_users, staff_config
@@ -203,7 +204,9 @@ def running(
             os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
         handlers = resources.handlers()
         timeouts = {f.name: f.timeout for f in resources.functions.values()}
-        bridge = stack.enter_context(bridged(handlers, timeouts))
+        # a stream batch is what is waiting when the consumer runs (no window: the page answers at once)
+        batching = {name: Batching(size) for name, (size, _) in resources.stream_batches.items()}
+        bridge = stack.enter_context(bridged(handlers, timeouts, batching))
 
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
@@ -219,17 +222,19 @@ def running(
 
         api = read_api(template, resources, resolve, emulator_url)
         simulator = Simulator(whatsapp)
+        outbox = Outbox(whatsapp, resources.table())
         handlers_locked = {name: bridge.locked(name) for name in handlers}
         gateway = Gateway(
             api,
             handlers_locked,
             timeouts,
             openapi=schema,
-            local_pages=simulator,
+            local_pages=lambda request: simulator(request) or outbox(request),
             web_config=web_config(profile),
             staff_config=staff_config(resources, emulator_url),
         )
         server = make_server(host, port, gateway, threaded=True)
+        gateway.serve_at(host, server.server_port)
         simulator.gateway_url = f"http://{host}:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True, name="gateway")
         thread.start()

@@ -23,6 +23,8 @@ os.environ.update(
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 
+import io  # noqa: E402
+import logging  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import boto3  # noqa: E402
@@ -72,3 +74,20 @@ def table_name(aws: None, dev_synth: Synth) -> str:
     name = next(iter(names.values()))
     pool(name).catalogue.seed(SHIPPED)
     return name
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """Every line the functions log during the test, formatted as they reach CloudWatch (JSON, extras
+    included). Powertools' Logger writes to the stdout it found at import, which `capsys` never sees:
+    this listens on the `civic-desk` logger itself, so a leak cannot hide from the check."""
+    from civicdesk.core.observability import logger
+
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)

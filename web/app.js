@@ -47,6 +47,7 @@ const state = {
   tracked: null, // the last request looked up
   view: null,
   municipality: null, // from config.json: names, contact line, KVKK facts (null: speak neutrally)
+  submission: null, // {body, key}: the Idempotency-Key of the form as last sent
 };
 
 const descriptionLimits = { min: 10, max: 4000 };
@@ -451,12 +452,13 @@ async function submitRequest(event) {
   }
   showErrors([]);
   setSending(true);
+  const body = JSON.stringify(requestBody());
   let response;
   try {
     response = await callApi("/requests", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(requestBody()),
+      headers: { "Content-Type": "application/json", "Idempotency-Key": submissionKey(body) },
+      body,
     });
   } catch {
     setSending(false);
@@ -466,6 +468,7 @@ async function submitRequest(event) {
   const data = await readJson(response);
   setSending(false);
   if (response.status === 201 && data?.code) {
+    state.submission = null;
     showSuccess(data);
   } else if (response.status === 422) {
     showErrors(serverErrors(data));
@@ -474,6 +477,13 @@ async function submitRequest(event) {
   } else {
     showFormAlert("errors.server");
   }
+}
+
+// One key per submission: sending the same form again after a lost answer reuses it, so the API
+// answers with the code it already gave instead of filing twice; a changed form is a new submission.
+function submissionKey(body) {
+  if (state.submission?.body !== body) state.submission = { body, key: crypto.randomUUID() };
+  return state.submission.key;
 }
 
 function setSending(sending) {

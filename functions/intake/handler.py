@@ -10,20 +10,20 @@ from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civicdesk import runtime
+from civicdesk import layout, runtime
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import RequestNotFound
-from civicdesk.core.http import ErrorBody, register_error_handlers, too_large
+from civicdesk.core.http import JSON_BODY_ERRORS, IdempotencyKey, JsonApi, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
+from civicdesk.profile.model import Profile
 from civicdesk.requests import citizens, codes, intake
 from civicdesk.requests import contracts as public_api
 from civicdesk.requests.models import Channel
@@ -32,22 +32,18 @@ from civicdesk.requests.repository import RequestRepository
 CATALOG_MAX_AGE = 300
 """Seconds a browser may reuse `GET /catalog`; the catalogue changes rarely and the ETag revalidates."""
 
-app = APIGatewayHttpResolver(enable_validation=True)
+
+@cache
+def settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+app = JsonApi(max_body_bytes=lambda: settings().max_body_bytes)
 app.configure_openapi(
     title="Civic Desk API",
     version="1.0.0",
     summary="File and follow citizen requests, complaints and suggestions.",
 )
-register_error_handlers(app)
-
-_ERRORS: dict[int, OpenAPIResponse] = {
-    422: {"description": "Invalid input", "content": {"application/json": {"model": ErrorBody}}},
-}
-
-
-@cache
-def settings() -> ApiSettings:
-    return load(ApiSettings)
 
 
 def get_requests() -> RequestRepository:
@@ -58,22 +54,29 @@ def get_catalogue() -> Catalogue:
     return runtime.catalogue()
 
 
+def get_profile() -> Profile:
+    return runtime.profile()
+
+
 @app.post(
     "/requests",
     summary="File a request, complaint or suggestion",
     tags=["citizen"],
     responses={
         201: {"description": "Filed", "content": {"application/json": {"model": public_api.RequestAccepted}}},
-        400: {"description": "Body is not JSON", "content": {"application/json": {"model": ErrorBody}}},
-        413: {"description": "Body too large", "content": {"application/json": {"model": ErrorBody}}},
-        **_ERRORS,
+        **JSON_BODY_ERRORS,
+        **error_responses((HTTPStatus.CONFLICT, "The first attempt with this key is still running")),
     },
 )
 def create_request(
     body: Annotated[public_api.NewRequestIn, Body()],
     requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
+    profile: Annotated[Profile, Depends(get_profile)],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[public_api.RequestAccepted]:
+    if body.location:
+        body.location.require_inside(profile.bounds)
     new = intake.NewRequest(
         description=body.description,
         channel=Channel.WEB,
@@ -85,7 +88,13 @@ def create_request(
         language=body.language,
         citizen=citizens.link(body.contact.phone if body.contact else None, runtime.citizen_key),
     )
-    request = intake.file_request(new, catalogue=catalogue, requests=requests)
+    request = runtime.filing_once(layout.INTAKE_IDEMPOTENCY_PK).file(
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: intake.file_request(new, catalogue=catalogue, requests=requests),
+        requests=requests,
+        context=app.lambda_context,
+    )
     logger.info("request filed", extra={"code": request.code, "category": request.category, "channel": "web"})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
     return Response(
@@ -101,12 +110,17 @@ def create_request(
     summary="Follow a request by its tracking code",
     tags=["citizen"],
     responses={
-        404: {"description": "Unknown code", "content": {"application/json": {"model": ErrorBody}}},
-        **_ERRORS,
+        200: {
+            "description": "What anyone holding the code may see",
+            "content": {"application/json": {"model": public_api.PublicRequest}},
+        },
+        **error_responses((HTTPStatus.NOT_FOUND, "Unknown code"), HTTPStatus.UNPROCESSABLE_ENTITY),
     },
 )
 def get_request(
-    code: Annotated[str, Path(description="tracking code, with or without dashes", max_length=32)],
+    code: Annotated[
+        str, Path(description="tracking code, with or without dashes", min_length=1, max_length=32)
+    ],
     requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
 ) -> Response[public_api.PublicRequest]:
@@ -131,8 +145,7 @@ def get_request(
             "description": "The catalogue",
             "content": {"application/json": {"model": public_api.CatalogueOut}},
         },
-        304: {"description": "Not modified since the ETag given in If-None-Match"},
-        **_ERRORS,
+        304: {"description": "Not modified since the ETag given in If-None-Match", "content": {}},
     },
 )
 def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Response[str]:
@@ -150,8 +163,4 @@ def get_catalog(catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> Resp
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = settings().max_body_bytes
-    size = len((event.get("body") or "").encode())
-    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
-        return too_large(limit)
     return app.resolve(event, context)

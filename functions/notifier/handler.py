@@ -49,6 +49,7 @@ class NotifierSettings(ApiSettings):
     whatsapp_template_name: str = "civic_desk_update"
     whatsapp_phone_number_id: str = ""
     max_receives: int = Field(default=5, ge=1, description="the queue's maxReceiveCount")
+    quiet_hours: bool = Field(default=True, description="false: no message waits for the morning")
 
 
 @cache
@@ -100,6 +101,7 @@ def notifier() -> Notifier:
         citizen_key=runtime.citizen_key,
         public_url=config.public_url,
         whatsapp_phone_number_id=config.whatsapp_phone_number_id,
+        quiet_hours=config.quiet_hours,
     )
 
 

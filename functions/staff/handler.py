@@ -8,12 +8,11 @@ errors. Responses carry no-store: they hold citizens' words.
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -21,12 +20,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from civicdesk import runtime
+from civicdesk import layout, runtime
 from civicdesk.core.errors import Forbidden, InvalidInput, RequestNotFound
-from civicdesk.core.http import ErrorBody, etag, register_error_handlers, too_large, version_from
+from civicdesk.core.http import IdempotencyKey, JsonApi, error_responses, etag, version_from
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import ApiSettings, load
-from civicdesk.requests.contracts import ContactIn
+from civicdesk.core.validation import PhoneNumber, Timestamp
 from civicdesk.requests.models import Channel, Status
 from civicdesk.staff import contracts as c
 from civicdesk.staff import policy
@@ -39,7 +38,17 @@ from civicdesk.staff.service import StaffService
 SECURITY: list[dict[str, list[str]]] = [{"staffToken": []}]
 NO_STORE = {"Cache-Control": "no-store"}
 
-app = APIGatewayHttpResolver(enable_validation=True)
+
+class StaffSettings(ApiSettings):
+    media_bucket: str = Field(min_length=1, description="where citizens' photos are kept")
+
+
+@cache
+def settings() -> StaffSettings:
+    return load(StaffSettings)
+
+
+app = JsonApi(max_body_bytes=lambda: settings().max_body_bytes)
 app.configure_openapi(
     title="Civic Desk API",
     version="1.0.0",
@@ -52,16 +61,6 @@ app.configure_openapi(
         )
     },
 )
-register_error_handlers(app)
-
-
-class StaffSettings(ApiSettings):
-    media_bucket: str = Field(min_length=1, description="where citizens' photos are kept")
-
-
-@cache
-def settings() -> StaffSettings:
-    return load(StaffSettings)
 
 
 @cache
@@ -81,22 +80,24 @@ def photos() -> PhotoLinks:
     return PhotoLinks(settings().media_bucket)
 
 
-def _errors(*statuses: HTTPStatus) -> dict[int, Any]:
-    described = {
-        HTTPStatus.UNAUTHORIZED: "No valid staff token",
-        HTTPStatus.FORBIDDEN: "Your role may not do this",
-        HTTPStatus.NOT_FOUND: "No such request (or not one you may see)",
-        HTTPStatus.CONFLICT: "Not a change this request's status allows",
-        HTTPStatus.PRECONDITION_FAILED: "Someone changed it since you read it (If-Match is stale)",
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Body too large",
-        HTTPStatus.UNPROCESSABLE_ENTITY: "Invalid input",
-        HTTPStatus.PRECONDITION_REQUIRED: "If-Match is missing",
-    }
+_DESCRIBED = {
+    HTTPStatus.UNAUTHORIZED: "No valid staff token",
+    HTTPStatus.FORBIDDEN: "Your role may not do this",
+    HTTPStatus.NOT_FOUND: "No such request (or not one you may see)",
+    HTTPStatus.CONFLICT: "Not a change this request's status allows",
+    HTTPStatus.PRECONDITION_FAILED: "Someone changed it since you read it (If-Match is stale)",
+    HTTPStatus.PRECONDITION_REQUIRED: "If-Match is missing",
+}
+_BODY = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+
+
+def _answers(ok: str | None, *statuses: HTTPStatus, body: bool = False) -> dict[int, Any]:
+    """A staff route's answers: `ok` as its 200 (the route's return model), unless it lists its own
+    success (None); errors 401, 403 and 422 always, with a JSON body 400, 413 and 415 too."""
     wanted = {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.UNPROCESSABLE_ENTITY, *statuses}
-    return {
-        s.value: {"description": described[s], "content": {"application/json": {"model": ErrorBody}}}
-        for s in sorted(wanted)
-    }
+    wanted |= set(_BODY) if body else set()
+    errors = error_responses(*((s, _DESCRIBED[s]) if s in _DESCRIBED else s for s in sorted(wanted)))
+    return {HTTPStatus.OK.value: {"description": ok}, **errors} if ok else errors
 
 
 def _ok(body: BaseModel, status: HTTPStatus = HTTPStatus.OK, version: int | None = None) -> Response[Any]:
@@ -126,7 +127,13 @@ def _code(code: str) -> str:
         raise RequestNotFound(code) from error
 
 
-@app.get("/staff/me", summary="Who I am", tags=["staff"], security=SECURITY, responses=_errors())
+@app.get(
+    "/staff/me",
+    summary="Who I am",
+    tags=["staff"],
+    security=SECURITY,
+    responses=_answers("You: your roles and departments"),
+)
 def get_me() -> Response[c.MeOut]:
     return _ok(c.me(staff()))
 
@@ -141,12 +148,23 @@ def get_me() -> Response[c.MeOut]:
             "description": "Filed: read out the code",
             "content": {"application/json": {"model": c.Created}},
         },
-        **_errors(HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+        **_answers(None, HTTPStatus.CONFLICT, body=True),
     },
 )
-def file_request(body: Annotated[c.StaffNewRequestIn, Body()]) -> Response[c.Created]:
+def file_request(
+    body: Annotated[c.StaffNewRequestIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[c.Created]:
     member = staff()
-    request = service().file(member, body.to_domain())
+    if body.location:
+        body.location.require_inside(runtime.profile().bounds)
+    request = runtime.filing_once(layout.STAFF_IDEMPOTENCY_PK).file(
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: service().file(member, body.to_domain()),
+        requests=runtime.requests(),
+        scope=member.user_id,  # one member's key never answers for another's
+        context=app.lambda_context,
+    )
     logger.info("request filed by staff", extra={"code": request.code, "channel": request.channel.value})
     metrics.add_metric(name="RequestsFiled", unit=MetricUnit.Count, value=1)
     return _ok(c.created(request), HTTPStatus.CREATED, request.version)
@@ -160,7 +178,7 @@ def file_request(body: Annotated[c.StaffNewRequestIn, Body()]) -> Response[c.Cre
     "their own departments; `overdue=true` lists missed deadlines, `transfer_asked=true` asked transfers.",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(),
+    responses=_answers("A page of the queue, and the cursor to the next"),
 )
 def list_requests(
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -170,9 +188,9 @@ def list_requests(
     channel: Annotated[Channel | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
     transfer_asked: Annotated[bool, Query()] = False,
-    due_before: Annotated[datetime | None, Query()] = None,
-    created_from: Annotated[datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+    due_before: Annotated[Timestamp | None, Query()] = None,
+    created_from: Annotated[Timestamp | None, Query(alias="from")] = None,
+    created_to: Annotated[Timestamp | None, Query(alias="to")] = None,
     q: Annotated[
         str | None, Query(min_length=2, max_length=100, description="a tracking code or words")
     ] = None,
@@ -218,7 +236,7 @@ def _may_read(member: Staff, department: str | None) -> bool:
     security=SECURITY,
     responses={
         200: {"description": "The request; its ETag is the version to send back in If-Match"},
-        **_errors(HTTPStatus.NOT_FOUND),
+        **_answers(None, HTTPStatus.NOT_FOUND),
     },
 )
 def get_request(code: Code) -> Response[c.StaffRequest]:
@@ -232,7 +250,7 @@ def get_request(code: Code) -> Response[c.StaffRequest]:
     summary="The citizen's contact details (audited: who, when, which request, why)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(HTTPStatus.NOT_FOUND),
+    responses=_answers("The citizen's contact details", HTTPStatus.NOT_FOUND),
 )
 def get_contact(
     code: Code,
@@ -249,16 +267,14 @@ def get_contact(
     summary="One caller's requests from every channel, by phone number (audited)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(),
+    responses=_answers("The caller's requests, newest first"),
 )
 def caller_requests(
-    phone: Annotated[str, Query(min_length=7, max_length=32, description="the caller's number")],
+    phone: Annotated[PhoneNumber, Query(description="the caller's number, as typed (read as E.164)")],
     reason: Annotated[str, Query(min_length=3, max_length=200)] = "incoming call",
 ) -> Response[c.CallerOut]:
-    number = ContactIn(phone=phone).phone
-    assert number is not None
     member = staff()
-    found = service().caller(member, number, reason)
+    found = service().caller(member, phone, reason)
     now = service().clock()
     return _ok(c.CallerOut(requests=[c.queue_item(r, now) for r in found]))
 
@@ -272,7 +288,13 @@ def _changed(request: Any) -> Response[c.Created]:
     summary="A public reply: on the timeline and sent to the citizen; the first stops the 48-hour clock",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED),
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
+    ),
 )
 def post_reply(
     code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch = None
@@ -286,7 +308,13 @@ def post_reply(
     summary="An internal note (never shown to the citizen)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED),
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
+    ),
 )
 def post_note(code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch = None) -> Response[c.Created]:
     version = version_from(if_match)
@@ -298,11 +326,13 @@ def post_note(code: Code, body: Annotated[c.TextIn, Body()], if_match: IfMatch =
     summary="Change the status: in_progress, resolved (with a text), rejected (with a reason), reopened",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
         HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def post_status(
@@ -317,11 +347,13 @@ def post_status(
     summary="Move to another department (a supervisor); a department member asks for it",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
         HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def post_transfer(
@@ -336,11 +368,13 @@ def post_transfer(
     summary="Route a triage request by hand (kept as a labelled example for the classifier)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(
+    responses=_answers(
+        "Done: the request's new version is in the ETag",
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.PRECONDITION_FAILED,
         HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
     ),
 )
 def post_classify(
@@ -351,7 +385,11 @@ def post_classify(
 
 
 @app.get(
-    "/staff/templates", summary="Response templates", tags=["staff"], security=SECURITY, responses=_errors()
+    "/staff/templates",
+    summary="Response templates",
+    tags=["staff"],
+    security=SECURITY,
+    responses=_answers("The response templates"),
 )
 def get_templates() -> Response[c.TemplatesOut]:
     return _ok(c.TemplatesOut(templates=[c.template(t) for t in service().templates(staff())]))
@@ -364,7 +402,7 @@ def get_templates() -> Response[c.TemplatesOut]:
     security=SECURITY,
     responses={
         201: {"description": "Added", "content": {"application/json": {"model": c.TemplateOut}}},
-        **_errors(HTTPStatus.PRECONDITION_FAILED),
+        **_answers(None, HTTPStatus.PRECONDITION_FAILED, body=True),
     },
 )
 def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateOut]:
@@ -377,7 +415,13 @@ def post_template(body: Annotated[c.TemplateIn, Body()]) -> Response[c.TemplateO
     summary="Change a response template (admin; If-Match the version you read)",
     tags=["staff"],
     security=SECURITY,
-    responses=_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.PRECONDITION_REQUIRED),
+    responses=_answers(
+        "Changed: the template's new version is in the ETag",
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+        HTTPStatus.PRECONDITION_REQUIRED,
+        body=True,
+    ),
 )
 def put_template(
     template_id: Annotated[str, Path(max_length=64)],
@@ -394,8 +438,4 @@ def put_template(
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = settings().max_body_bytes
-    size = len((event.get("body") or "").encode())
-    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
-        return too_large(limit)
     return app.resolve(event, context)

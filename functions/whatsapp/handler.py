@@ -15,14 +15,14 @@ import hmac
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
-from civicdesk.core.http import ErrorBody, error_response, register_error_handlers, too_large
+from civicdesk.core.http import JsonApi, error_response, error_responses
 from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.whatsapp import runtime, signature
 from civicdesk.whatsapp.payloads import Delivery
@@ -30,9 +30,9 @@ from civicdesk.whatsapp.payloads import Delivery
 PATH = "/webhooks/whatsapp"
 MAX_LOGGED_ERRORS = 10
 
-app = APIGatewayHttpResolver(enable_validation=True)
+# Meta posts JSON (`Content-Type: application/json`, UTF-8); anything else is not Meta.
+app = JsonApi(max_body_bytes=lambda: runtime.settings().max_body_bytes)
 app.configure_openapi(title="Civic Desk API", version="1.0.0", summary="The WhatsApp Business webhook.")
-register_error_handlers(app)
 
 
 class Refused(Exception):
@@ -55,10 +55,6 @@ class Received(BaseModel):
     refused: int = Field(default=0, description="messages and statuses refused on their own")
 
 
-def _error(status: HTTPStatus, description: str) -> dict[int, Any]:
-    return {status.value: {"description": description, "content": {"application/json": {"model": ErrorBody}}}}
-
-
 @app.get(
     PATH,
     summary="Webhook verification (Meta's subscription handshake)",
@@ -70,7 +66,10 @@ def _error(status: HTTPStatus, description: str) -> dict[int, Any]:
             "description": "The challenge, echoed",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
-        **_error(HTTPStatus.FORBIDDEN, "Wrong mode or token"),
+        **error_responses(
+            (HTTPStatus.FORBIDDEN, "Wrong mode or token"),
+            (HTTPStatus.UNPROCESSABLE_ENTITY, "A query parameter is too long"),
+        ),
     },
 )
 def verify(
@@ -102,10 +101,14 @@ def verify(
             "description": "Accepted, element by element (or ignored: not a delivery)",
             "content": {"application/json": {"model": Received}},
         },
-        **_error(HTTPStatus.UNAUTHORIZED, "No signature"),
-        **_error(HTTPStatus.FORBIDDEN, "Wrong signature"),
-        **_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Body too large"),
-        **_error(HTTPStatus.SERVICE_UNAVAILABLE, "The app secret is not configured yet"),
+        **error_responses(
+            (HTTPStatus.BAD_REQUEST, "Body is not UTF-8 text"),
+            (HTTPStatus.UNAUTHORIZED, "No signature"),
+            (HTTPStatus.FORBIDDEN, "Wrong signature"),
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            (HTTPStatus.SERVICE_UNAVAILABLE, "The app secret is not configured yet"),
+        ),
     },
 )
 def receive() -> Response[Received]:
@@ -161,10 +164,6 @@ def _ok(body: Received) -> Response[Received]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = runtime.settings().max_body_bytes
-    size = len((event.get("body") or "").encode())
-    if (size * 3 // 4 if event.get("isBase64Encoded") else size) > limit:
-        return too_large(limit)
     if event.get("requestContext", {}).get("http", {}).get("method") == "POST":
         runtime.service().register(context)
     return app.resolve(event, context)

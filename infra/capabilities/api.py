@@ -84,7 +84,7 @@ class PublicApi(Construct):
                     apigwv2.CorsHttpMethod.POST,
                     apigwv2.CorsHttpMethod.OPTIONS,
                 ],
-                allow_headers=["content-type"],
+                allow_headers=["content-type", "idempotency-key"],
                 max_age=Duration.days(config.cors_max_age_days),
             ),
         )

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 
 from aws_cdk import CustomResource, Duration
-from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra import names, paths
+from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction, logging_role
 from infra.capabilities.platform import Platform
 from infra.config import StageConfig
@@ -48,8 +48,9 @@ class CatalogueSeed(Construct):
             environment={names.ENV_TABLE_NAME: table.table_name},
             description="Civic Desk: seeds the catalogue into the table (insert-if-absent)",
         )
-        self.seed.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[table.table_arn])
+        # Insert-if-absent catalogue items, and nothing outside the catalogue's partition.
+        partitions.grant(
+            self.seed.role, table, partitions.Grant(("dynamodb:PutItem",), (partitions.CATALOGUE,))
         )
         self.seed.grant_key_use(key)
 

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from civicdesk import layout
 from infra import names
+from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.platform import Platform
 
-# Exactly what the request path does: read a request or the catalogue, query a request's timeline,
-# and create a request with its first timeline entry in one transaction (puts + a condition check).
-INTAKE_TABLE_ACTIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "dynamodb:PutItem",
-    "dynamodb:ConditionCheckItem",
+# Exactly what the request path does, each on its own partitions (`partitions` says what that can and
+# cannot express): read a request or the catalogue, query a request's timeline; create a request with
+# its timeline entry, contact and citizen-index entry in one transaction; keep `Idempotency-Key`
+# records (Powertools puts, reads, completes and, after a failure, deletes them).
+INTAKE_GRANTS = (
+    partitions.Grant(
+        ("dynamodb:GetItem", "dynamodb:Query"),
+        (partitions.REQUESTS, partitions.CATALOGUE, layout.INTAKE_IDEMPOTENCY_PK),
+    ),
+    partitions.Grant(
+        ("dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
+        (partitions.REQUESTS, partitions.CITIZENS, layout.INTAKE_IDEMPOTENCY_PK),
+    ),
+    partitions.Grant(("dynamodb:UpdateItem", "dynamodb:DeleteItem"), (layout.INTAKE_IDEMPOTENCY_PK,)),
 )
+INTAKE_TABLE_ACTIONS = partitions.actions(INTAKE_GRANTS)
 
 
 class Intake(Construct):
-    """Wraps one CivicFunction and its table grants (base table only, no index access yet)."""
+    """Wraps one CivicFunction and its table grants (base table only, its own partitions)."""
 
     def __init__(
         self,
@@ -47,9 +56,7 @@ class Intake(Construct):
             },
             description="Civic Desk: citizen intake API (file a request, public status, catalogue)",
         )
-        self.handler.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(INTAKE_TABLE_ACTIONS), resources=[table.table_arn])
-        )
+        partitions.grant(self.handler.role, table, *INTAKE_GRANTS)
         self.handler.grant_key_use(key)
         platform.grant_citizen_key(self.handler.role)
 

@@ -41,7 +41,6 @@ NOTIFIED_EVENTS = (
 """What the citizen is told about, or staff alerted of (civicdesk.notify.plan.stage_of decides the rest)."""
 MAX_RECEIVES = 5
 TIMEOUT = Duration.seconds(30)
-HELD_PK = "HELD"  # civicdesk.notify.service.HELD_PK
 
 
 class Notifications(Construct):
@@ -199,7 +198,10 @@ class Notifications(Construct):
                 resources=[table.table_arn],
                 conditions={
                     "ForAllValues:StringEquals": {
-                        "dynamodb:LeadingKeys": [HELD_PK, layout.idempotency_pk("notifier")]
+                        "dynamodb:LeadingKeys": [
+                            layout.HELD_NOTIFICATIONS_PK,
+                            layout.idempotency_pk("notifier"),
+                        ]
                     }
                 },
             )

@@ -13,6 +13,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
@@ -22,7 +23,9 @@ from constructs import Construct
 
 from civicdesk import layout
 from civicdesk.requests.models import Status
+from civicdesk.routing.rules import Outcome
 from infra import names
+from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.platform import Platform
@@ -30,8 +33,15 @@ from infra.config import StageConfig
 from infra.nag import acknowledge, invoke_versions_finding
 
 RECEIVED = Status.RECEIVED.value
-READ = ("dynamodb:GetItem", "dynamodb:Query")
-CHANGE = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem")
+DONE, MOVED_ON = Outcome.DONE.value, Outcome.MOVED_ON.value
+CATALOGUE_READ = partitions.Grant(("dynamodb:Query",), (partitions.CATALOGUE,))
+MODEL_POINTER_READ = partitions.Grant(("dynamodb:GetItem",), (partitions.MODELS,))
+"""Which published classifier model routes (the request itself comes with the execution)."""
+REQUEST_WRITES = partitions.Grant(
+    ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"), (partitions.REQUESTS,)
+)
+"""The request and its timeline entry (one transaction), and a re-read after a lost race."""
+REDRIVE_TIMEOUT = Duration.minutes(10)
 
 
 class Router(Construct):
@@ -53,7 +63,7 @@ class Router(Construct):
         )
 
         def task_function(
-            construct_id: str, handler: str, actions: tuple[str, ...], purpose: str
+            construct_id: str, handler: str, grants: tuple[partitions.Grant, ...], purpose: str
         ) -> CivicFunction:
             function = CivicFunction(
                 self,
@@ -68,20 +78,26 @@ class Router(Construct):
                 },
                 description=f"Civic Desk router: {purpose}",
             )
-            function.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(actions), resources=[table.table_arn])
-            )
+            partitions.grant(function.role, table, *grants)
             function.grant_key_use(key)
             return function
 
-        self.classify = task_function("ClassifyTask", "tasks.classify", READ, "classify a new request")
+        self.classify = task_function(
+            "ClassifyTask", "tasks.classify", (CATALOGUE_READ, MODEL_POINTER_READ), "classify a new request"
+        )
         self.assign = task_function(
-            "AssignTask", "tasks.assign", CHANGE, "assign a request to its department"
+            "AssignTask",
+            "tasks.assign",
+            (CATALOGUE_READ, REQUEST_WRITES),
+            "assign a request to its department",
         )
         self.triage = task_function(
-            "TriageTask", "tasks.triage", CHANGE, "hand a request to the triage queue"
+            "TriageTask",
+            "tasks.triage",
+            (CATALOGUE_READ, REQUEST_WRITES),
+            "hand a request to the triage queue",
         )
-        self.state_machine = self._state_machine(config, monitoring, table)
+        self.state_machine = self._state_machine(config)
 
         self.dispatcher = CivicFunction(
             self,
@@ -141,12 +157,16 @@ class Router(Construct):
             )
         )
         key.grant_decrypt(self.dispatcher.role)  # stream records of a table under a customer-managed key
+        self.redrive = self._redrive(platform, table, key)
         self._alarms(monitoring)
 
-    def _state_machine(
-        self, config: StageConfig, monitoring: Monitoring, table: dynamodb.Table
-    ) -> sfn.StateMachine:
-        """Classify -> Confident? -> Department -> Assign; anything else -> Triage."""
+    def _state_machine(self, config: StageConfig) -> sfn.StateMachine:
+        """Classify -> Route? -> Assign -> Assigned?; anything else -> Triage.
+
+        The execution starts with the request as the stream showed it; Classify adds the decision
+        (category, confidence, department from its cached catalogue) and Assign writes with the
+        version that came along: no step reads what an earlier one already had (5 transitions).
+        """
         retry = {
             "interval": Duration.seconds(config.router_retry_interval_seconds),
             "max_attempts": 3,
@@ -157,31 +177,23 @@ class Router(Construct):
             "Triage",
             lambda_function=self.triage.function,
             payload=sfn.TaskInput.from_object(
-                {
-                    "code": sfn.JsonPath.string_at("$.code"),
-                    "reason": sfn.JsonPath.string_at("$.triage.reason"),
-                    "error": sfn.JsonPath.object_at("$.triage.error"),
-                }
+                {"code": sfn.JsonPath.string_at("$.code"), "triage": sfn.JsonPath.object_at("$.triage")}
             ),
-            result_selector={"triaged": sfn.JsonPath.string_at("$.Payload.triaged")},
+            result_selector={"outcome": sfn.JsonPath.string_at("$.Payload.outcome")},
             result_path="$.result",
         ).next(sfn.Succeed(self, "InTriage"))
-        low_confidence = sfn.Pass(
-            self,
-            "NotSureEnough",
-            parameters={"reason": "low_confidence", "error": {}},
-            result_path="$.triage",
-        ).next(triage)
-        no_department = sfn.Pass(
-            self,
-            "NoDepartment",
-            parameters={"reason": "no_department_for_category", "error": {}},
-            result_path="$.triage",
-        ).next(triage)
+
+        def to_triage(state_id: str, reason: str) -> sfn.Chain:
+            return sfn.Pass(self, state_id, parameters={"reason": reason}, result_path="$.triage").next(
+                triage
+            )
+
+        # Only the error's name goes on (`States.Timeout`, `RuntimeError`): its Cause holds a stack
+        # trace and can quote the request's own words, and the triage entry becomes a domain event.
         step_failed = sfn.Pass(
             self,
             "StepFailed",
-            parameters={"reason": "step_failed", "error": sfn.JsonPath.object_at("$.failure")},
+            parameters={"reason": "step_failed", "error": sfn.JsonPath.string_at("$.failure.Error")},
             result_path="$.triage",
         ).next(triage)
 
@@ -189,27 +201,10 @@ class Router(Construct):
             self,
             "Classify",
             lambda_function=self.classify.function,
-            payload=sfn.TaskInput.from_object({"code": sfn.JsonPath.string_at("$.code")}),
+            payload=sfn.TaskInput.from_object({"request": sfn.JsonPath.object_at("$.request")}),
             result_selector={"decision": sfn.JsonPath.object_at("$.Payload")},
             result_path="$.classified",
             retry_on_service_exceptions=False,
-        )
-        department = tasks.DynamoGetItem(
-            self,
-            "Department",
-            table=table,
-            key={
-                layout.PK: tasks.DynamoAttributeValue.from_string(layout.CATALOGUE_PK),
-                layout.SK: tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.format(
-                        layout.category_sk("{}"), sfn.JsonPath.string_at("$.classified.decision.category")
-                    )
-                ),
-            },
-            projection_expression=[
-                tasks.DynamoProjectionExpression().with_attribute(layout.CATEGORY_DEPARTMENT)
-            ],
-            result_path="$.catalog",
         )
         assign = tasks.LambdaInvoke(
             self,
@@ -217,45 +212,52 @@ class Router(Construct):
             lambda_function=self.assign.function,
             payload=sfn.TaskInput.from_object(
                 {
+                    "request": sfn.JsonPath.object_at("$.request"),
                     "decision": sfn.JsonPath.object_at("$.classified.decision"),
-                    "department": sfn.JsonPath.string_at(f"$.catalog.Item.{layout.CATEGORY_DEPARTMENT}.S"),
                 }
             ),
-            result_selector={"assigned": sfn.JsonPath.string_at("$.Payload.assigned")},
-            result_path="$.result",
+            result_selector={"outcome": sfn.JsonPath.string_at("$.Payload.outcome")},
+            result_path="$.assigned",
             retry_on_service_exceptions=False,
         )
-        for step in (classify, department, assign):
+        for step in (classify, assign):
             step.add_retry(
                 errors=[
                     "Lambda.ServiceException",
                     "Lambda.AWSLambdaException",
                     "Lambda.SdkClientException",
                     "Lambda.TooManyRequestsException",
-                    "DynamoDB.ProvisionedThroughputExceededException",
-                    "DynamoDB.ThrottlingException",
-                    "DynamoDB.InternalServerErrorException",
                 ],
                 **retry,  # type: ignore[arg-type]
             )
             step.add_catch(step_failed, errors=["States.ALL"], result_path="$.failure")
 
-        definition = classify.next(
-            sfn.Choice(self, "Confident?")
+        assigned = (
+            sfn.Choice(self, "Assigned?")
+            .when(sfn.Condition.string_equals("$.assigned.outcome", DONE), sfn.Succeed(self, "Routed"))
             .when(
-                sfn.Condition.number_greater_than_equals(
-                    "$.classified.decision.confidence", config.routing_confidence_threshold
-                ),
-                department.next(
-                    sfn.Choice(self, "KnownDepartment?")
-                    .when(
-                        sfn.Condition.is_present(f"$.catalog.Item.{layout.CATEGORY_DEPARTMENT}.S"),
-                        assign.next(sfn.Succeed(self, "Routed")),
-                    )
-                    .otherwise(no_department)
+                sfn.Condition.string_equals("$.assigned.outcome", MOVED_ON),
+                sfn.Succeed(
+                    self,
+                    "AlreadyMovedOn",
+                    comment="No longer received: a supervisor routed it or the SLA sweep triaged it first",
                 ),
             )
-            .otherwise(low_confidence)
+            .otherwise(to_triage("NotAssigned", "not_assigned"))
+        )
+        definition = classify.next(
+            sfn.Choice(self, "Route?")
+            .when(
+                sfn.Condition.number_less_than(
+                    "$.classified.decision.confidence", config.routing_confidence_threshold
+                ),
+                to_triage("NotSureEnough", "low_confidence"),
+            )
+            .when(
+                sfn.Condition.is_not_present("$.classified.decision.department"),
+                to_triage("NoDepartment", "no_department_for_category"),
+            )
+            .otherwise(assign.next(assigned))
         )
         log_group = logs.LogGroup(
             self, "ExecutionLogs", retention=config.log_retention, removal_policy=config.log_removal_policy
@@ -285,6 +287,31 @@ class Router(Construct):
             "resource-level scoping.",
         )
         return machine
+
+    def _redrive(self, platform: Platform, table: dynamodb.Table, key: kms.IKey) -> CivicFunction:
+        """Rebuilds and republishes a time range's events from the timeline index, when the stream's
+        records are gone (its on-failure queue keeps only their positions, for 24 hours)."""
+        function = CivicFunction(
+            self,
+            "EventRedrive",
+            code_dir=names.FUNCTION_ROUTER,
+            handler="redrive.lambda_handler",
+            timeout=REDRIVE_TIMEOUT,
+            platform=platform,
+            environment={
+                names.ENV_TABLE_NAME: table.table_name,
+                names.ENV_EVENT_BUS_NAME: self.bus.event_bus_name,
+            },
+            description="Civic Desk: republish the domain events of a time range (operators invoke it)",
+        )
+        function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"], resources=[f"{table.table_arn}/index/{layout.TIMELINE.name}"]
+            )
+        )
+        key.grant_decrypt(function.role)
+        self.bus.grant_put_events_to(function.role)
+        return function
 
     def _alarms(self, monitoring: Monitoring) -> None:
         """A failed or timed-out execution, a dead letter, or a stream falling behind needs a person."""

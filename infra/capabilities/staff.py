@@ -17,7 +17,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from civicdesk import layout
 from infra import names
+from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.platform import Platform
@@ -84,6 +86,10 @@ class StaffApi(Construct):
             iam.PolicyStatement(
                 actions=list(STAFF_TABLE_ACTIONS), resources=[table.table_arn, f"{table.table_arn}/index/*"]
             )
+        )
+        # Powertools deletes an `Idempotency-Key` record when filing failed, so the client's retry files.
+        partitions.grant(
+            role, table, partitions.Grant(("dynamodb:DeleteItem",), (layout.STAFF_IDEMPOTENCY_PK,))
         )
         self.handler.grant_key_use(platform.key)
         platform.grant_citizen_key(role)

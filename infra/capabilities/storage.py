@@ -1,7 +1,8 @@
 """The pool: one DynamoDB table holding requests, timelines, contacts, catalogue and stats.
 
 Retained, deletion-protected, point-in-time recoverable and encrypted with a key the municipality
-controls (citizen PII lives here). The stream feeds the dispatcher (domain events, no dual writes).
+controls (citizen PII lives here). The stream (new images only) feeds the dispatcher (domain events,
+no dual writes).
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.key,
-            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            # The dispatcher reads only what an insert wrote: old images would keep every overwritten
+            # value (a corrected contact, each earlier state of a request) on the stream for 24 hours,
+            # for no reader.
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
             time_to_live_attribute=layout.TTL,
         )
         for index in layout.INDEXES:
@@ -66,7 +70,10 @@ class Storage(Construct):
                 index_name=index.name,
                 partition_key=_string(index.pk),
                 sort_key=_string(index.sk),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=(
+                    dynamodb.ProjectionType.INCLUDE if index.projection else dynamodb.ProjectionType.ALL
+                ),
+                non_key_attributes=list(index.projection) or None,
             )
         self.citizen_key = secretsmanager.Secret(
             self,

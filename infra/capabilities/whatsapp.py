@@ -6,8 +6,9 @@
 - Citizens' photos go to a private, KMS-encrypted, SSL-only, versioned bucket with access logs;
   drafts (photos of conversations that never became a request) expire within days, filed photos
   after the KVKK retention period.
-- The function's role: exactly the table actions the channel uses; `DeleteItem` only on the
-  idempotency records' partition; `PutObject`/`PutObjectTagging` under `whatsapp/` only.
+- The function's role: exactly the table actions the channel uses, each on the partitions it uses
+  (never the catalogue's for writing); `DeleteItem` only on the idempotency records' partition;
+  `PutObject`/`PutObjectTagging` under `whatsapp/` only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from constructs import Construct
 
 from civicdesk import layout
 from infra import names
+from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.platform import Platform
@@ -40,15 +42,24 @@ MEDIA_PREFIX = "whatsapp/"
 UNSET_CREDENTIAL = "REPLACE_ME"  # civicdesk.whatsapp.config.PLACEHOLDER (the function refuses it)
 GENERATED_FIELD = "verify_token"
 """We choose the verify token (and enter it in Meta's dashboard): the stack generates it."""
-# Get/Query: conversation, catalogue, citizen index, status; Put/Update: conversation, idempotency
-# records, timeline entries, delivery status; ConditionCheck: the filing transaction.
-WHATSAPP_TABLE_ACTIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:ConditionCheckItem",
+# Each on the partitions the channel uses (`partitions` says what LeadingKeys can and cannot express):
+# Get/Query: conversation, catalogue, citizen index, requests and their timelines, delivery pointers,
+# idempotency records; Put/Update/ConditionCheck: the same but the catalogue (filing, conversation
+# state, notification entries and their pointers, delivery status); Delete: failed idempotency records
+# only (Powertools deletes one when handling a message failed, so a redelivery retries).
+_WRITTEN = (
+    partitions.REQUESTS,
+    partitions.CITIZENS,
+    partitions.CONVERSATIONS,
+    partitions.OUTBOUND,
+    layout.WHATSAPP_IDEMPOTENCY_PK,
 )
+WHATSAPP_GRANTS = (
+    partitions.Grant(("dynamodb:GetItem", "dynamodb:Query"), (*_WRITTEN, partitions.CATALOGUE)),
+    partitions.Grant(("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"), _WRITTEN),
+    partitions.Grant(("dynamodb:DeleteItem",), (layout.WHATSAPP_IDEMPOTENCY_PK,)),
+)
+WHATSAPP_TABLE_ACTIONS = partitions.actions(WHATSAPP_GRANTS)
 SEND_FAILURE_METRIC = "WhatsAppSendFailed"
 SEND_FAILURE_THRESHOLD = 5
 
@@ -186,19 +197,7 @@ class WhatsAppChannel(Construct):
 
     def _grant(self, table: dynamodb.Table, table_key: kms.IKey) -> None:
         role = self.handler.role
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(WHATSAPP_TABLE_ACTIONS), resources=[table.table_arn])
-        )
-        # Powertools deletes an idempotency record when handling a message failed, so a redelivery retries.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem"],
-                resources=[table.table_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [layout.WHATSAPP_IDEMPOTENCY_PK]}
-                },
-            )
-        )
+        partitions.grant(role, table, *WHATSAPP_GRANTS)
         self.handler.grant_key_use(table_key)
         self.secret.grant_read(role)
         role.add_to_principal_policy(

@@ -4,6 +4,10 @@ A chat page where a person plays the citizen. The browser never holds the app se
 the citizen does to `/simulator/whatsapp/send`, and this helper builds the webhook payload as Meta
 would, signs it with the local app secret and POSTs it to the gateway's real webhook route; replies
 are read back from the fake Cloud API's record (`/simulator/whatsapp/messages`).
+
+It signs whatever reaches it, so only the page itself may use it: the gateway refuses other sites'
+requests and foreign `Host` names, and `send` takes JSON only (a cross-site form cannot send that
+without a CORS preflight the gateway never grants).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from urllib.request import urlopen
 
 from werkzeug.wrappers import Request, Response
 
+from civicdesk.core.http import is_json
 from civicdesk.whatsapp.signature import sign
 from local import whatsapp_fake as wa
 from local.whatsapp_fake import FakeCloudApi
@@ -53,6 +58,8 @@ class Simulator:
         return None
 
     def send(self, request: Request) -> Response:
+        if not is_json(request.headers.get("content-type")):
+            return _json({"error": "unsupported_media_type", "message": "Send JSON."}, 415)
         try:
             given = json.loads(request.get_data() or b"{}")
             message = self.message(given)

@@ -20,6 +20,9 @@ from tests.infra.synth import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90
+STOP_TIMEOUT = 60
+"""The stack handles the stream events still queued before it stops (local.lambdas waits up to 30 s
+for them): after the contract fuzzer and the staff tests, that backlog can take a while."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> I
         "--template", str(dev_synth.path), "--ready-file", str(ready),
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    environment["QUIET_HOURS"] = "false"  # messages go out at once, whatever the hour the tests run at
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
@@ -61,4 +65,4 @@ def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> I
             yield LocalStack(url=info["url"], emulator=info["emulator"], info=info)
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            process.wait(timeout=STOP_TIMEOUT)

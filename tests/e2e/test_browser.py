@@ -423,6 +423,42 @@ def test_a_network_failure_keeps_the_form(page: Page, local_stack: LocalStack) -
     expect(page.get_by_label("Cep telefonu")).to_have_value("0532 123 45 67")
 
 
+def test_an_answer_lost_on_the_way_is_sent_again_with_the_same_key_and_files_once(
+    page: Page, local_stack: LocalStack
+) -> None:
+    # Given a filled form, and a network that delivers the first send but loses its answer
+    open_page(page, local_stack)
+    fill_the_form(page, description=DESCRIPTION + " (bir kez)")
+    keys: list[str | None] = []
+    filed: list[dict[str, Any]] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if filed:
+            route.continue_()
+            return
+        filed.append(route.fetch().json())  # the request reached the API and was filed
+        route.abort()
+
+    page.route("**/requests", lose_the_first_answer)
+    page.get_by_role("button", name="Başvuruyu gönder").click()
+    expect(page.locator("#form-alert")).to_contain_text("Sunucuya ulaşılamadı")
+    # When the citizen presses Send again
+    page.get_by_role("button", name="Başvuruyu gönder").click()
+    # Then both sends carried the same key, and the code shown is the one the first send filed
+    expect(page.locator("#success-code")).to_have_text(filed[0]["code"])
+    assert len(keys) == 2
+    assert keys[0] is not None
+    assert keys[0] == keys[1]
+    # And the pool holds that one request
+    items = local_stack.client("dynamodb").scan(
+        TableName=local_stack.table,
+        FilterExpression="sk = :req AND description = :text",
+        ExpressionAttributeValues={":req": {"S": "REQ"}, ":text": {"S": DESCRIPTION + " (bir kez)"}},
+    )["Items"]
+    assert [i["code"]["S"] for i in items] == [filed[0]["code"].replace("-", "")]
+
+
 def test_a_catalogue_that_fails_to_load_can_be_retried(page: Page, local_stack: LocalStack) -> None:
     # Given a network that drops the first catalogue request
     page.route("**/catalog", lambda route: route.abort())

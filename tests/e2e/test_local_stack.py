@@ -133,3 +133,33 @@ def test_a_request_filed_over_http_is_routed_within_seconds(local_stack: LocalSt
     assert view["status"] == "routed"
     assert view["department"]["code"] == "veterinary_affairs"
     assert [e["status"] for e in view["timeline"]] == ["received", "routed"]
+
+
+def test_a_foreign_page_cannot_use_the_stack_on_a_developers_laptop(local_stack: LocalStack) -> None:
+    before = pool_size(local_stack)
+    port = local_stack.url.rsplit(":", 1)[1]
+    body = {"description": "Başka bir siteden gönderilmiş bir başvuru."}
+    # Given a page whose name was re-bound to 127.0.0.1 (DNS rebinding), and a page on another site
+    rebound = http(local_stack, "GET", "/catalog", headers={"Host": f"evil.example:{port}"})
+    foreign = http(local_stack, "POST", "/requests", body, headers={"Origin": "https://evil.example"})
+    signer = http(
+        local_stack,
+        "POST",
+        "/simulator/whatsapp/send",
+        {"text": "x"},
+        headers={"Origin": "https://evil.example"},
+    )
+    # Then neither is served, and nothing was filed or signed
+    assert [(status, json.loads(answer)["error"]) for status, _, answer in (rebound, foreign, signer)] == [
+        (403, "unknown_host"),
+        (403, "cross_origin"),
+        (403, "cross_origin"),
+    ]
+    assert pool_size(local_stack) == before
+
+
+def test_a_body_over_api_gateways_payload_limit_is_refused_by_the_gateway(local_stack: LocalStack) -> None:
+    status, headers, answer = http(local_stack, "POST", "/requests", b"x" * (10 * 1024 * 1024 + 1))
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(answer)["error"] == "body_too_large"

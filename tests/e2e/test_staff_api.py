@@ -249,7 +249,8 @@ def test_a_duplicate_points_the_citizen_to_the_original_and_links_both(staff: St
     assert answer.status == 200
     closed = staff.read(ROADS, repeat).body
     assert (closed["rejection"], closed["duplicate_of"]) == ("duplicate", original)
-    assert original in closed["timeline"][-1]["text"]
+    closing = [e for e in closed["timeline"] if e["type"] == "status_changed"][-1]
+    assert original in closing["text"]
     assert staff.read(ROADS, original).body["duplicates"] == [{"code": repeat, "relation": "duplicate"}]
 
 

@@ -87,10 +87,11 @@ def test_cors_preflight_matches_the_dev_web_page(dev_synth: Synth) -> None:
     # Given the dev API / When we read its CORS configuration
     _, api = dev_synth.only("AWS::ApiGatewayV2::Api")
     cors = api["Properties"]["CorsConfiguration"]
-    # Then the local web page origins may call it with JSON, and browsers cache the preflight for a day
+    # Then the local web page origins may call it with JSON and an Idempotency-Key, and browsers cache
+    # the preflight for a day
     assert cors["AllowOrigins"] == ["http://127.0.0.1:8000", "http://localhost:8000"]
     assert cors["AllowMethods"] == ["GET", "POST", "OPTIONS"]
-    assert cors["AllowHeaders"] == ["content-type"]
+    assert cors["AllowHeaders"] == ["content-type", "idempotency-key"]
     assert cors["MaxAge"] == 86400
 
 

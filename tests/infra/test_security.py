@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from civicdesk import layout
 from infra import names
 from infra.config import load_config
 from tests.infra.synth import Synth, as_list
@@ -31,6 +32,8 @@ INTAKE_DYNAMODB_ACTIONS = {
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
 }
 STAGE_RETENTION_DAYS = {"dev": 30, "prod": 365}
 
@@ -73,6 +76,17 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
 
 def _dynamodb_actions(statements: list[dict[str, Any]]) -> set[str]:
     return {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
+
+
+def _partitions_by_action(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each DynamoDB action -> the partition-key patterns it is allowed on (every grant conditioned)."""
+    allowed: dict[str, set[str]] = {}
+    for st in statements:
+        for action in as_list(st["Action"]):
+            if action.startswith("dynamodb:"):
+                condition = st["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                allowed.setdefault(action, set()).update(as_list(condition))
+    return allowed
 
 
 # --- functions ------------------------------------------------------------------------------------
@@ -182,19 +196,27 @@ def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synt
     table_id, _ = dev_synth.only("AWS::DynamoDB::Table")
     # When we collect its DynamoDB permissions
     dynamodb = [st for st in statements if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))]
-    # Then they are exactly read-one, query, put and condition-check, on the table itself (no index, no scan)
+    # Then they are read-one, query, put and condition-check, plus what Powertools does with its
+    # Idempotency-Key records, on the table itself (no index, no scan, no batch)
     assert _dynamodb_actions(statements) == INTAKE_DYNAMODB_ACTIONS
     assert all(st["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]} for st in dynamodb)
-    forbidden = {"dynamodb:*", "dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-    assert not _dynamodb_actions(statements) & forbidden
+    # And each only on the partitions filing and following a request need: never the catalogue for
+    # writing, no conversation, outbound, audit or other function's records; update and delete only
+    # its own idempotency records
+    allowed = _partitions_by_action(dynamodb)
+    own = layout.INTAKE_IDEMPOTENCY_PK
+    assert allowed["dynamodb:GetItem"] == allowed["dynamodb:Query"] == {"REQ#*", "CATALOG", own}
+    assert allowed["dynamodb:PutItem"] == allowed["dynamodb:ConditionCheckItem"] == {"REQ#*", "CIT#*", own}
+    assert allowed["dynamodb:UpdateItem"] == allowed["dynamodb:DeleteItem"] == {own}
 
 
-def test_seed_can_only_put_items(dev_synth: Synth) -> None:
+def test_seed_can_only_put_catalogue_items(dev_synth: Synth) -> None:
     # Given the catalogue seed function's role / When we collect its DynamoDB permissions
     _, seed = dev_synth.function_with_handler(names.HANDLER_CATALOGUE_SEED, names.FUNCTION_CATALOGUE_SEED)
     statements = dev_synth.statements_of_role(dev_synth.role_of(seed))
-    # Then conditional PutItem is all it can do
+    # Then conditional PutItem is all it can do, and only in the catalogue's partition
     assert _dynamodb_actions(statements) == {"dynamodb:PutItem"}
+    assert _partitions_by_action(statements) == {"dynamodb:PutItem": {layout.CATALOGUE_PK}}
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
 from infra.capabilities.staff import STAFF_ROUTES
@@ -68,18 +69,22 @@ def test_prod_requires_mfa_and_threat_protection_and_srp_only(prod_synth: Synth)
     assert "ALLOW_USER_SRP_AUTH" in client["Properties"]["ExplicitAuthFlows"]
 
 
-def test_the_staff_function_reads_and_writes_without_scans_or_deletes(any_synth: Synth) -> None:
+def test_the_staff_function_reads_and_writes_without_scans_and_deletes_only_its_key_records(
+    any_synth: Synth,
+) -> None:
     function_id, function = any_synth.function_with_handler(names.HANDLER_STAFF, names.FUNCTION_STAFF)
-    actions = {
-        a
-        for s in any_synth.statements_of_role(any_synth.role_of(function))
-        for a in as_list(s["Action"])
-        if a.startswith("dynamodb:")
-    }
+    statements = any_synth.statements_of_role(any_synth.role_of(function))
+    actions = {a for s in statements for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
     assert actions == {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-        "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
+        "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
     }  # fmt: skip
+    # And it deletes nothing but its own Idempotency-Key records (Powertools drops one when filing failed)
+    (delete,) = [s for s in statements if "dynamodb:DeleteItem" in as_list(s["Action"])]
+    assert as_list(delete["Action"]) == ["dynamodb:DeleteItem"]
+    assert delete["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [layout.STAFF_IDEMPOTENCY_PK]}
+    }
     assert function_id
 
 

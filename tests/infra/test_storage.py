@@ -52,14 +52,15 @@ def test_table_is_encrypted_with_a_retained_rotating_customer_managed_key(any_sy
     assert key["DeletionPolicy"] == "Retain"
 
 
-def test_table_streams_new_and_old_images_and_expires_items(dev_synth: Synth) -> None:
+def test_table_streams_new_images_only_and_expires_items(dev_synth: Synth) -> None:
     # Given the dev stack
     # When we look at the stream and TTL settings
-    # Then the dispatcher gets both images and `expires_at` drives TTL (conversation state)
+    # Then the stream holds what each write made, never what it overwrote (the dispatcher reads new
+    # items only), and `expires_at` drives TTL (conversation state)
     dev_synth.template.has_resource_properties(
         TABLE,
         {
-            "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
             "TimeToLiveSpecification": {"AttributeName": layout.TTL, "Enabled": True},
         },
     )
@@ -75,18 +76,25 @@ def test_table_has_the_index_the_store_queries(
     # When we look up the index by name
     indexes = {gsi["IndexName"]: gsi for gsi in props["GlobalSecondaryIndexes"]}
     # Then it exists with string hash/range keys named as the store writes them, projecting everything
+    # (or, where the layout names them, exactly those attributes)
     partition, sort = keys
     assert indexes[index_name]["KeySchema"] == [
         {"AttributeName": partition, "KeyType": "HASH"},
         {"AttributeName": sort, "KeyType": "RANGE"},
     ]
-    assert indexes[index_name]["Projection"] == {"ProjectionType": "ALL"}
+    projection = next(i.projection for i in layout.INDEXES if i.name == index_name)
+    expected = (
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(projection)}
+        if projection
+        else {"ProjectionType": "ALL"}
+    )
+    assert indexes[index_name]["Projection"] == expected
     for attribute in keys:
         assert {"AttributeName": attribute, "AttributeType": "S"} in props["AttributeDefinitions"]
 
 
-def test_table_has_exactly_the_three_indexes(dev_synth: Synth) -> None:
-    # Given the dev table / When we list its GSIs / Then there are the queue, due and created indexes only
+def test_table_has_exactly_the_layouts_indexes(dev_synth: Synth) -> None:
+    # Given the dev table / When we list its GSIs / Then there are the layout's indexes only
     _, table = dev_synth.only(TABLE)
     assert sorted(g["IndexName"] for g in table["Properties"]["GlobalSecondaryIndexes"]) == sorted(
         i.name for i in layout.INDEXES
@@ -129,3 +137,9 @@ def test_table_trouble_raises_an_alarm_on_the_topic(dev_synth: Synth, metric_nam
             ),
         },
     )
+
+
+def test_the_timeline_index_never_holds_a_replys_text_or_a_note() -> None:
+    # Given the index re-drives read events from / Then it projects what an event carries, no free text
+    assert layout.TIMELINE.projection
+    assert not {"text", "note", "description"} & set(layout.TIMELINE.projection)

@@ -114,12 +114,23 @@ def test_the_function_may_do_exactly_what_the_channel_needs(dev_synth: Synth) ->
             by_service.setdefault(action.split(":")[0], []).append({**statement, "Action": action})
     # Then on the table: read, query, put, update and condition-check; delete only idempotency records
     table_actions = {st["Action"] for st in by_service["dynamodb"]}
-    assert table_actions == {*construct.WHATSAPP_TABLE_ACTIONS, "dynamodb:DeleteItem"}
+    assert table_actions == {
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+    }  # fmt: skip
     assert all(st["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]} for st in by_service["dynamodb"])
-    (delete,) = [st for st in by_service["dynamodb"] if st["Action"] == "dynamodb:DeleteItem"]
-    assert delete["Condition"] == {
-        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [layout.WHATSAPP_IDEMPOTENCY_PK]}
-    }
+    # And each only on the channel's partitions: it reads the catalogue but never writes it, and
+    # touches no audit, template, example or other function's records
+    allowed: dict[str, set[str]] = {}
+    for st in by_service["dynamodb"]:
+        keys = st["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        allowed.setdefault(st["Action"], set()).update(keys)
+    own = layout.WHATSAPP_IDEMPOTENCY_PK
+    written = {"REQ#*", "CIT#*", "CONV#*", "OUT#*", own}
+    assert allowed["dynamodb:GetItem"] == allowed["dynamodb:Query"] == {*written, layout.CATALOGUE_PK}
+    for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"):
+        assert allowed[action] == written, action
+    assert allowed["dynamodb:DeleteItem"] == {own}
     # And on S3: put and tag photos under whatsapp/ only (no read, no list, no delete)
     assert {st["Action"] for st in by_service["s3"]} == {"s3:PutObject", "s3:PutObjectTagging"}
     for st in by_service["s3"]:

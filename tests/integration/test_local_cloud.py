@@ -27,7 +27,8 @@ def test_the_table_is_created_as_the_template_defines_it(created: LocalResources
     table = boto3.client("dynamodb").describe_table(TableName=created.tables[logical_id])["Table"]
     declared = {i["IndexName"] for i in resource["Properties"]["GlobalSecondaryIndexes"]}
     assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == declared
-    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    declared_stream = resource["Properties"]["StreamSpecification"]["StreamViewType"]
+    assert table["StreamSpecification"]["StreamViewType"] == declared_stream == "NEW_IMAGE"
 
 
 def test_function_environments_are_resolved_to_local_resources(created: LocalResources) -> None:

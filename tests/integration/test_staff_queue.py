@@ -191,8 +191,16 @@ def _filed_and_routed(table_name: str) -> ServiceRequest:
     requests = RequestRepository(Table(table_name))
     new = intake.NewRequest(description="Çöpler üç gündür alınmadı, koku yapıyor", channel=Channel.WEB)
     filed = intake.file_request(new, catalogue=SHIPPED, requests=requests, clock=lambda: T0)
-    decision = rules.Decision(code=filed.code, category="garbage", confidence=1.0, source="chosen", version=1)
-    assert rules.assign(decision, "cleaning_services", requests=requests, catalogue=SHIPPED, clock=lambda: T0)
+    decision = rules.Decision(
+        code=filed.code,
+        category="garbage",
+        confidence=1.0,
+        source="chosen",
+        department="cleaning_services",
+        version=1,
+    )
+    outcome = rules.assign(filed, decision, requests=requests, catalogue=SHIPPED, clock=lambda: T0)
+    assert outcome is rules.Outcome.DONE
     routed = requests.get(filed.code)
     assert routed is not None
     return routed

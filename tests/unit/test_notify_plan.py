@@ -140,3 +140,22 @@ def test_quiet_hours_hold_what_is_not_urgent_until_the_morning(
         assert (release.hour, release.minute) == (held_until_hour, 0)
         assert release > moment
         assert release - moment < timedelta(hours=10)
+
+
+def test_an_sms_is_short_and_in_the_gsm_alphabet_so_it_costs_one_part() -> None:
+    from bench.notify import sms_parts
+
+    for stage in Stage:
+        for language in Language:
+            sms = plan.compose(
+                stage,
+                request(language=language, duplicate_of="AAABBBCCC", referred_to="İZSU"),
+                PROFILE,
+                SHIPPED,
+                entry_text=None,
+                public_url="https://talep.bornova.bel.tr/",
+                via=Via.SMS,
+            )
+            assert sms_parts(sms.text) == 1, (stage, language, sms.text)
+            assert "7KP-M4Y-P2T" in sms.text
+            assert not set("ıİşŞğĞç") & set(sms.text)

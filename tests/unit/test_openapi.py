@@ -26,5 +26,40 @@ def test_document_describes_every_public_route_and_its_error_shape() -> None:
         for operation in operations.values():
             assert (operation.get("security") == [{"staffToken": []}]) == path.startswith("/staff"), path
     post = document["paths"]["/requests"]["post"]
-    assert {"201", "400", "413", "422"} <= set(post["responses"])
+    assert {"201", "400", "413", "415", "422"} <= set(post["responses"])
     assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+
+
+def test_every_answer_the_handlers_give_is_declared_with_its_shape() -> None:
+    # Given the document the code generates
+    document = json.loads(openapi.generate())
+    paths = document["paths"]
+    # Then a lookup declares its 200 and what it carries
+    found = paths["/requests/{code}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert found["$ref"].endswith("/PublicRequest")
+    # And every operation declares its success answer with the model it returns
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            ok = [answer for status, answer in operation["responses"].items() if status.startswith("2")]
+            assert ok, f"{method.upper()} {path} declares no success answer"
+            assert all(answer.get("content") for answer in ok), f"{method.upper()} {path}: no shape"
+    # And a 304 carries no body
+    assert paths["/catalog"]["get"]["responses"]["304"].get("content", {}) == {}
+    # And every error is in our shape, never Powertools' own (our handlers never answer that)
+    text = json.dumps(document)
+    assert "HTTPValidationError" not in text
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema["$ref"].endswith("/ErrorBody"), (method, path, status)
+
+
+def test_an_empty_catalogue_code_is_not_schema_valid() -> None:
+    # Given the request body's schema: codes are what `GET /catalog` lists, never empty
+    schemas = json.loads(openapi.generate())["components"]["schemas"]
+    for field in ("category", "neighbourhood"):
+        code = next(s for s in schemas["NewRequestIn"]["properties"][field]["anyOf"] if s["type"] == "string")
+        assert code["minLength"] == 1
+        assert code["pattern"] == "^[a-z][a-z0-9_-]*$"

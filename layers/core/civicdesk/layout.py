@@ -170,6 +170,12 @@ def tally_pk(code: str) -> str:
     return f"{TALLY_PREFIX}{code}"
 
 
+# --- notifications -------------------------------------------------------------------------------------
+
+HELD_NOTIFICATIONS_PK: Final = "HELD"
+"""Messages quiet hours hold back, sorted by when they may go out: `<release time>#<event>`."""
+
+
 # --- Powertools Idempotency records ---------------------------------------------------------------------
 
 
@@ -179,6 +185,10 @@ def idempotency_pk(function: str) -> str:
 
 
 WHATSAPP_IDEMPOTENCY_PK: Final = idempotency_pk("whatsapp")
+INTAKE_IDEMPOTENCY_PK: Final = idempotency_pk("intake")
+"""Citizens' `Idempotency-Key`s on `POST /requests`."""
+STAFF_IDEMPOTENCY_PK: Final = idempotency_pk("staff")
+"""Staff members' `Idempotency-Key`s on `POST /staff/requests`."""
 
 
 # --- indexes -------------------------------------------------------------------------------------------
@@ -189,6 +199,8 @@ class Index:
     name: str
     pk: str
     sk: str
+    projection: tuple[str, ...] = ()
+    """The non-key attributes the index holds; empty: the whole item."""
 
 
 QUEUE: Final = Index("queue", "queue_pk", "queue_sk")
@@ -204,7 +216,16 @@ WORK_DUE: Final = Index("work_due", "work_pk", "work_due_sk")
 ATTENTION: Final = Index("attention", "attention_pk", "attention_sk")
 """Sparse: what a supervisor must look at — `overdue` (a missed deadline, still open) and `transfer`
 (a member asked to move it) — oldest first: `<since>#<code>`."""
-INDEXES: Final = (QUEUE, DUE, CREATED, WORK, WORK_DUE, ATTENTION)
+TIMELINE: Final = Index(
+    "timeline",
+    "timeline_pk",
+    "timeline_sk",
+    projection=(ITEM_TYPE, "code", "at", "type", "public", "status", "previous_status", "actor", "detail"),
+)
+"""Timeline entries by the UTC day they were written (`DAY#2026-11-30`, `<at>#<code>`): what re-drives
+the domain events of a time range. Only what an event carries is projected: never a reply's text or a
+note. (`created` cannot serve: a day's entries belong to requests filed on any earlier day.)"""
+INDEXES: Final = (QUEUE, DUE, CREATED, WORK, WORK_DUE, ATTENTION, TIMELINE)
 
 NO_DEPARTMENT: Final = "-"
 
@@ -224,6 +245,11 @@ def work_partition(department: str) -> str:
 
 def created_partition(created_iso: str) -> str:
     return f"DAY#{created_iso[:10]}"
+
+
+def timeline_partition(at_iso: str) -> str:
+    """`DAY#<yyyy-mm-dd>` of the timeline index: one partition per UTC day of entries."""
+    return f"DAY#{at_iso[:10]}"
 
 
 def time_sort_key(moment_iso: str, code: str) -> str:

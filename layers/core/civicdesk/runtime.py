@@ -10,14 +10,17 @@ from __future__ import annotations
 from functools import cache
 
 import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from civicdesk import layout
 from civicdesk.catalogue.model import CachedCatalogue, Catalogue
 from civicdesk.catalogue.repository import CatalogueRepository
 from civicdesk.core.dynamo import Table
 from civicdesk.core.settings import ApiSettings, TableSettings, load
 from civicdesk.profile import model as profile_model
 from civicdesk.profile.model import Profile
+from civicdesk.requests.idempotency import FilingOnce
 from civicdesk.requests.repository import RequestRepository
 
 
@@ -60,6 +63,21 @@ def requests() -> RequestRepository:
 
 
 @cache
+def filing_once(partition: str) -> FilingOnce:
+    """Filing at most once per `Idempotency-Key`, with records under `partition` (one per function)."""
+    pool = table()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=pool.name,
+        key_attr=layout.PK,
+        sort_key_attr=layout.SK,
+        static_pk_value=partition,
+        expiry_attr=layout.TTL,
+        boto3_client=pool.client,
+    )
+    return FilingOnce(persistence)
+
+
+@cache
 def _catalogue_cache() -> CachedCatalogue:
     repository, shipped = CatalogueRepository(table()), profile().catalogue()
     return CachedCatalogue(lambda: repository.load(shipped), settings().catalog_cache_seconds)
@@ -71,5 +89,5 @@ def catalogue() -> Catalogue:
 
 
 def reset() -> None:
-    for cached in (settings, api_settings, _secrets, profile, table, requests, _catalogue_cache):
+    for cached in (settings, api_settings, _secrets, profile, table, requests, filing_once, _catalogue_cache):
         cached.cache_clear()

@@ -6,6 +6,7 @@ items with `civicdesk.layout` and go through one `Table`, so they share one clie
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -180,10 +181,18 @@ class Table(AwsGateway):
         }
 
     def transact(self, items: Sequence[dict[str, Any]], token: str | None = None) -> bool:
-        """One TransactWriteItems; False when a condition failed (nothing was written)."""
-        params: dict[str, Any] = {"TransactItems": list(items)}
-        if token:
-            params["ClientRequestToken"] = token
+        """One TransactWriteItems; False when a condition failed (nothing was written).
+
+        Always with a `ClientRequestToken` (a fresh one unless given): when a response is lost, botocore
+        resends the same call and DynamoDB answers a token it has seen (for 10 minutes) with the first
+        outcome, so a resent create does not fail its own `attribute_not_exists` and file again under a
+        new code. botocore would add one too (the parameter is an idempotency token in its model); it
+        is written here so the guarantee does not rest on that.
+        """
+        params: dict[str, Any] = {
+            "TransactItems": list(items),
+            "ClientRequestToken": token or str(uuid.uuid4()),
+        }
         try:
             self.client.transact_write_items(**params)
         except ClientError as error:

@@ -16,12 +16,14 @@ class RequestNotFound(CivicDeskError):
 class InvalidInput(CivicDeskError):
     """Values that are well-formed but not acceptable (e.g. a category the catalogue does not know).
 
-    `fields` maps each bad field (dotted path) to what is wrong with it.
+    `fields` maps each bad field (dotted path) to what is wrong with it; `reason` is the
+    machine-readable kind of problem the API reports with each (`unknown_value`, `outside_area`).
     """
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(self, fields: dict[str, str], reason: str = "unknown_value") -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
+        self.reason = reason
 
 
 class ConflictingUpdate(CivicDeskError):
@@ -52,3 +54,11 @@ class PreconditionFailed(CivicDeskError):
 
 class Forbidden(CivicDeskError):
     """The acting staff member's role may not do this (403)."""
+
+
+class KeyReused(CivicDeskError):
+    """An `Idempotency-Key` sent again with a different body: a client bug, refused (422)."""
+
+
+class StillFiling(CivicDeskError):
+    """The first request with this `Idempotency-Key` is still being handled: try again shortly (409)."""

@@ -3,6 +3,10 @@
 Events are derived from the table's stream (no dual writes). Their detail is versioned and
 carries no personal data: never a name, phone, e-mail, WhatsApp id, description or reply text —
 only codes, statuses, times and the PII-free `detail` facts an entry carries. See docs/events.md.
+
+Every event carries `event_id`, its entry's table key: the same entry always makes the same id, so
+a retried stream batch or a re-drive (`civicdesk.events.redrive`) republishes an event consumers
+recognise (`civicdesk.events.consumer`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from civicdesk import layout
 from civicdesk.core.clock import iso
 from civicdesk.requests.models import EntryType, Status, TimelineEntry
 from civicdesk.requests.repository import entry_from_item
@@ -27,6 +32,7 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     schema_version: str = SCHEMA_VERSION
+    event_id: str
     code: str
     entry_type: EntryType
     at: str
@@ -62,9 +68,15 @@ def _actor_type(actor: str) -> str:
     return actor.split(":", 1)[0] if actor else "system"
 
 
-def from_entry(entry: TimelineEntry) -> tuple[str, DomainEvent]:
-    """(detail-type, detail) for a timeline entry."""
+def event_id(item: Mapping[str, Any]) -> str:
+    """`REQ#<code>/EVT#<at>#<n>`: the entry's table key, unique and stable however often it is sent."""
+    return f"{item[layout.PK]}/{item[layout.SK]}"
+
+
+def from_entry(entry: TimelineEntry, entry_id: str) -> tuple[str, DomainEvent]:
+    """(detail-type, detail) for a timeline entry whose key makes `entry_id`."""
     event = DomainEvent(
+        event_id=entry_id,
         code=entry.code,
         entry_type=entry.type,
         at=iso(entry.at),
@@ -78,8 +90,8 @@ def from_entry(entry: TimelineEntry) -> tuple[str, DomainEvent]:
 
 
 def from_entry_item(item: Mapping[str, Any]) -> tuple[str, DomainEvent]:
-    """(detail-type, detail) for a timeline entry item as the stream carries it."""
-    return from_entry(entry_from_item(item))
+    """(detail-type, detail) for a timeline entry item, as the stream or the timeline index holds it."""
+    return from_entry(entry_from_item(item), event_id(item))
 
 
 def put_events_entry(bus_name: str, item: Mapping[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,11 @@ class Message:
     text: str
 
 
+GSM_TURKISH = str.maketrans({"ı": "i", "İ": "I", "ş": "s", "Ş": "S", "ğ": "g", "Ğ": "G", "ç": "c"})
+"""The Turkish letters outside the GSM 7-bit alphabet (ö, ü, Ç, Ö, Ü are in it): one of them would turn
+a whole SMS into UCS-2, 67 characters a part instead of 153."""
+
+
 def compose(
     stage: Stage,
     request: ServiceRequest,
@@ -94,8 +99,10 @@ def compose(
     *,
     entry_text: str | None,
     public_url: str,
+    via: Via | None = None,
 ) -> Message:
-    """The message in the citizen's language, from the profile's text for this stage."""
+    """The message in the citizen's language, from the profile's text for this stage (its short SMS
+    form, in the GSM alphabet, when it goes by SMS)."""
     language = request.language
     pick = (lambda t: t.en) if language is Language.EN else (lambda t: t.tr)
     shown = codes.display(request.code)
@@ -110,7 +117,10 @@ def compose(
         "institution": request.referred_to or "",
         "other_code": codes.display(request.duplicate_of) if request.duplicate_of else "",
     }
-    text = " ".join(pick(profile.notifications.texts[stage]).format(**values).split())
+    texts = profile.notifications.sms if via is Via.SMS else profile.notifications.texts
+    text = " ".join(pick(texts[stage]).format(**values).split())
+    if via is Via.SMS:
+        text = text.translate(GSM_TURKISH)
     subject = f"{pick(profile.name)} · {shown}"
     return Message(stage=stage, language=language, subject=subject, text=text)
 

@@ -25,19 +25,18 @@ from aws_lambda_powertools.utilities.idempotency import (
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from civicdesk import layout
 from civicdesk.catalogue.model import Catalogue
-from civicdesk.core.clock import Clock, iso, utc_now
-from civicdesk.core.dynamo import serialize
+from civicdesk.core.clock import Clock, utc_now
 from civicdesk.core.observability import logger
 from civicdesk.notify import plan
 from civicdesk.notify.plan import Message, Recipient, Via
+from civicdesk.notify.repository import NotifyRepository
 from civicdesk.notify.senders import EmailSender, SmsSender
 from civicdesk.notify.stages import Stage
 from civicdesk.profile.model import Profile
 from civicdesk.requests.citizens import citizen_id
 from civicdesk.requests.models import EntryType, ServiceRequest, Status, TimelineEntry
-from civicdesk.requests.repository import RequestRepository, entry_from_item
+from civicdesk.requests.repository import RequestRepository
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.conversation import Conversation
 from civicdesk.whatsapp.identity import message_ref
@@ -47,8 +46,6 @@ from civicdesk.whatsapp.repository import ConversationRepository, OutboundReposi
 ACTOR = "system:notifier"
 IDEMPOTENCY_WINDOW = timedelta(days=14)
 """Longer than SQS keeps a message and than a re-drive's window: a repeat within it never sends."""
-HELD_PK = "HELD"
-HELD_TTL = timedelta(days=3)
 POINTER_TTL = timedelta(days=30)
 
 
@@ -66,6 +63,7 @@ class Notice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     detail_type: str
+    event_id: str | None = None
     code: str
     entry_type: EntryType
     at: str
@@ -77,6 +75,7 @@ class Notice(BaseModel):
         detail = event["detail"]
         return cls(
             detail_type=event["detail-type"],
+            event_id=detail.get("event_id"),
             code=detail["code"],
             entry_type=detail["entry_type"],
             at=detail["at"],
@@ -86,8 +85,9 @@ class Notice(BaseModel):
 
     @property
     def key(self) -> str:
-        """Stable across redeliveries and re-drives: the timeline entry it was made from."""
-        return f"{self.code}#{self.at}#{self.entry_type.value}"
+        """Stable across redeliveries and re-drives: the timeline entry it was made from (its key, the
+        event's `event_id`; events published before ids existed name it by code, time and type)."""
+        return self.event_id or f"{self.code}#{self.at}#{self.entry_type.value}"
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,12 @@ class Notifier:
     public_url: str
     whatsapp_phone_number_id: str = ""
     """The business number to write from when a citizen's conversation has expired."""
+    quiet_hours: bool = True
     clock: Clock = utc_now
     counters: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.held = NotifyRepository(self.requests.table)
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="key",
             raise_on_no_idempotency_key=True,
@@ -146,13 +148,19 @@ class Notifier:
         recipient = plan.channel_for(request, self.requests.get_contact(notice.code), stage)
         if recipient is None:
             return self._count(Outcome.NO_CHANNEL)
-        release = plan.release_time(self.clock(), stage, self.profile) if hold else None
+        release = plan.release_time(self.clock(), stage, self.profile) if hold and self.quiet_hours else None
         if release is not None:
             self._hold(notice, release)
             return self._count(Outcome.HELD)
         entry_text = self._entry_text(notice) if stage in _NEEDS_TEXT else None
         message = plan.compose(
-            stage, request, self.profile, self.catalogue(), entry_text=entry_text, public_url=self.public_url
+            stage,
+            request,
+            self.profile,
+            self.catalogue(),
+            entry_text=entry_text,
+            public_url=self.public_url,
+            via=recipient.via,
         )
         envelope = {"key": f"{notice.key}#{recipient.via.value}", "stage": stage.value}
         try:
@@ -176,21 +184,11 @@ class Notifier:
 
     def release_held(self, until: datetime | None = None) -> int:
         """Send what quiet hours held back, now that they are over (a scheduled run)."""
-        moment = until or self.clock()
-        items = self.requests.table.query_all(
-            KeyConditionExpression="pk = :pk AND sk <= :until",
-            ExpressionAttributeValues=serialize({":pk": HELD_PK, ":until": iso(moment) + layout.UNTIL_END}),
-        )
-        sent = 0
-        for item in items:
-            notice = Notice.model_validate(item["notice"])
-            self.handle(notice, hold=False)
-            self.requests.table.client.delete_item(
-                TableName=self.requests.table.name,
-                Key=serialize({layout.PK: HELD_PK, layout.SK: item[layout.SK]}),
-            )
-            sent += 1
-        return sent
+        held = self.held.held_until(until or self.clock())
+        for sort_key, notice in held:
+            self.handle(Notice.model_validate(notice), hold=False)
+            self.held.release(sort_key)
+        return len(held)
 
     # --- parts -----------------------------------------------------------------------------------------
 
@@ -255,25 +253,11 @@ class Notifier:
 
     def _entry_text(self, notice: Notice) -> str | None:
         """The words of the event's entry (a reply, a resolution), read now from the table."""
-        items = self.requests.table.query_all(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :at)",
-            ExpressionAttributeValues=serialize(
-                {":pk": layout.request_pk(notice.code), ":at": layout.entry_sk(notice.at, "")}
-            ),
-        )
-        entries = [entry_from_item(i) for i in items if i.get("type") == notice.entry_type.value]
-        return entries[0].text if entries else None
+        entry = self.held.entry(notice.code, notice.at, notice.entry_type)
+        return entry.text if entry else None
 
     def _hold(self, notice: Notice, release: datetime) -> None:
-        self.requests.table.put(
-            {
-                layout.PK: HELD_PK,
-                layout.SK: f"{iso(release)}#{notice.key}",
-                layout.ITEM_TYPE: "held_notification",
-                "notice": notice.model_dump(mode="json"),
-                layout.TTL: int((release + HELD_TTL).timestamp()),
-            }
-        )
+        self.held.hold(notice.key, notice.model_dump(mode="json"), release)
 
     def _record_failure(self, request: ServiceRequest, recipient: Recipient, stage: Stage) -> None:
         entry = TimelineEntry(

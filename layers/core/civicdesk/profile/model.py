@@ -85,8 +85,12 @@ class Notifications(_Frozen):
 
     quiet_hours: QuietHours
     texts: dict[Stage, Localized]
+    sms: dict[Stage, Localized] = Field(
+        description="short forms for SMS, where every 67 characters of Turkish letters cost one more part; "
+        "written without ı, ş, ğ, ç so a part holds 160"
+    )
 
-    @field_validator("texts")
+    @field_validator("texts", "sms")
     @classmethod
     def _every_stage(cls, texts: dict[Stage, Localized]) -> dict[Stage, Localized]:
         missing = sorted(set(Stage) - set(texts))

@@ -6,14 +6,23 @@ timeline only, and the contact item is never read on this path.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civicdesk.catalogue.model import Catalogue, Localized
 from civicdesk.core.clock import local
+from civicdesk.core.validation import (
+    Area,
+    CatalogueCode,
+    CleanText,
+    Email,
+    Latitude,
+    Longitude,
+    PhoneNumber,
+    require_inside,
+)
 from civicdesk.requests import codes
 from civicdesk.requests.models import (
     Channel,
@@ -29,54 +38,36 @@ from civicdesk.requests.models import (
 )
 from civicdesk.requests.texts import ENTRY_TITLES, STATUS_NAMES, accepted_message
 
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-def _phone(value: str) -> str:
-    """Turkish numbers as people write them (0532 123 45 67, 532..., +90...) -> E.164."""
-    digits = _PHONE_NOISE.sub("", value)
-    if re.fullmatch(r"0\d{10}", digits):
-        digits = "+90" + digits[1:]
-    elif re.fullmatch(r"5\d{9}", digits):
-        digits = "+90" + digits
-    elif digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        raise ValueError("not a phone number (e.g. 0532 123 45 67 or +90 532 123 45 67)")
-    return digits
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("not an e-mail address")
-    return value.lower()
-
 
 class ContactIn(BaseModel):
     """Optional: lets the municipality call or write back. Never shown publicly."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=120)
-    phone: Annotated[str, AfterValidator(_phone)] | None = Field(default=None, max_length=32)
-    email: Annotated[str, AfterValidator(_email)] | None = Field(default=None, max_length=254)
+    name: Annotated[str, CleanText(max_length=120)] | None = None
+    phone: PhoneNumber | None = Field(default=None, description="stored in E.164 (`+905321234567`)")
+    email: Email | None = None
 
     def to_domain(self) -> Contact:
         return Contact(name=self.name or None, phone=self.phone, email=self.email)
 
 
 class LocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    lat: float | None = Field(default=None, ge=-90, le=90, examples=[41.0082])
-    lon: float | None = Field(default=None, ge=-180, le=180, examples=[28.9784])
-    address: str | None = Field(default=None, max_length=300)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    address: Annotated[str, CleanText(max_length=300)] | None = None
 
     @model_validator(mode="after")
     def _point_is_whole(self) -> LocationIn:
         check_location(self.lat, self.lon, self.address)
         return self
+
+    def require_inside(self, area: Area, field: str = "location") -> None:
+        """A point outside the municipality is refused (422 naming `field`); an address alone passes."""
+        if self.lat is not None and self.lon is not None:
+            require_inside(area, self.lat, self.lon, field=field)
 
     def to_domain(self) -> Location:
         return Location(lat=self.lat, lon=self.lon, address=self.address or None)
@@ -85,14 +76,14 @@ class LocationIn(BaseModel):
 class NewRequestIn(BaseModel):
     """A citizen's request as the web page sends it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    description: str = Field(
-        min_length=10, max_length=4000, description="what and where, in the citizen's words"
+    description: Annotated[str, CleanText(min_length=10, max_length=4000, multiline=True)] = Field(
+        description="what and where, in the citizen's words"
     )
-    category: str | None = Field(default=None, max_length=64, description="a code from `GET /catalog`")
+    category: CatalogueCode | None = Field(default=None, description="a code from `GET /catalog`")
     kind: Kind = Kind.REQUEST
-    neighbourhood: str | None = Field(default=None, max_length=64, description="a code from `GET /catalog`")
+    neighbourhood: CatalogueCode | None = Field(default=None, description="a code from `GET /catalog`")
     location: LocationIn | None = None
     contact: ContactIn | None = None
     language: Language = Language.TR

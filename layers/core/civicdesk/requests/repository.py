@@ -161,12 +161,16 @@ def _parsed(text: str | None) -> datetime | None:
 
 
 def entry_item(entry: TimelineEntry) -> Item:
+    """The entry as its item, in the timeline index of its day (what re-drives domain events)."""
+    at = iso(entry.at)
     return {
         layout.PK: layout.request_pk(entry.code),
-        layout.SK: layout.entry_sk(iso(entry.at), secrets.token_hex(2)),
+        layout.SK: layout.entry_sk(at, secrets.token_hex(2)),
         layout.ITEM_TYPE: layout.ItemType.ENTRY.value,
+        layout.TIMELINE.pk: layout.timeline_partition(at),
+        layout.TIMELINE.sk: layout.time_sort_key(at, entry.code),
         "code": entry.code,
-        "at": iso(entry.at),
+        "at": at,
         "type": entry.type.value,
         "public": entry.public,
         "status": entry.status.value if entry.status else None,

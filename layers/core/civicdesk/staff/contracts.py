@@ -7,13 +7,14 @@ rules); outputs never carry contact data except `ContactOut`, which only the aud
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from civicdesk.catalogue.model import Localized
 from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.dynamo import Item
+from civicdesk.core.validation import CatalogueCode, CleanText
 from civicdesk.requests import codes
 from civicdesk.requests.contracts import ContactIn, NewRequestIn
 from civicdesk.requests.intake import NewRequest
@@ -84,16 +85,18 @@ class StaffNewRequestIn(NewRequestIn):
 
 
 class TextIn(_In):
-    text: str = Field(min_length=2, max_length=4000)
+    text: Annotated[str, CleanText(min_length=2, max_length=4000, multiline=True)]
 
 
 class StatusIn(_In):
     status: StaffStatus
-    text: str | None = Field(default=None, max_length=4000, description="what the citizen reads")
+    text: Annotated[str, CleanText(max_length=4000, multiline=True)] | None = Field(
+        default=None, description="what the citizen reads"
+    )
     reason: Rejection | None = Field(default=None, description="required with `rejected`")
     duplicate_of: str | None = Field(default=None, max_length=32, description="with reason `duplicate`")
-    referred_to: str | None = Field(
-        default=None, min_length=2, max_length=120, description="with reason `not_ours`: the institution"
+    referred_to: Annotated[str, CleanText(min_length=2, max_length=120)] | None = Field(
+        default=None, description="with reason `not_ours`: the institution"
     )
 
     @field_validator("duplicate_of")
@@ -112,20 +115,22 @@ class StatusIn(_In):
 
 
 class TransferIn(_In):
-    department: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=2, max_length=1000, description="why (for staff; the citizen sees the move)")
+    department: CatalogueCode
+    text: Annotated[str, CleanText(min_length=2, max_length=1000, multiline=True)] = Field(
+        description="why (for staff; the citizen sees the move)"
+    )
 
 
 class ClassifyIn(_In):
-    category: str = Field(min_length=1, max_length=64)
-    neighbourhood: str | None = Field(default=None, min_length=1, max_length=64)
+    category: CatalogueCode
+    neighbourhood: CatalogueCode | None = None
 
 
 class TemplateIn(_In):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     title: Localized
     text: Localized
-    category: str | None = Field(default=None, max_length=64)
+    category: CatalogueCode | None = None
     status: Status | None = None
     active: bool = True
 

@@ -59,9 +59,7 @@ class OutboundRepository:
             "entry_sk": item[layout.SK],
             layout.TTL: expires_at,
         }
-        self.table.client.transact_write_items(
-            TransactItems=[{"Put": self.table.put_params(item)}, {"Put": self.table.put_params(pointer)}]
-        )
+        self.table.transact([{"Put": self.table.put_params(item)}, {"Put": self.table.put_params(pointer)}])
 
     def find(self, message_ref: str) -> tuple[str, str] | None:
         """(request code, entry sort key) of a notification we sent, or None for any other message."""

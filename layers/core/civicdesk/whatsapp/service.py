@@ -193,7 +193,6 @@ class WhatsAppService:
         logger.info(
             "whatsapp message handled",
             extra={
-                "citizen": citizen[:16],
                 "message_type": message.type,
                 "step": state.step.value,
                 "replies": sent,
