@@ -84,3 +84,9 @@ HANDLER_STAFF: Final = "handler.lambda_handler"
 def stack_name(stage: str) -> str:
     """`CivicDesk-Dev`, `CivicDesk-Prod`: the stage is part of the name so both can share an account."""
     return f"{STACK_NAME_PREFIX}-{stage.capitalize()}"
+
+
+FUNCTION_STATS: Final = "stats"
+HANDLER_STATS: Final = "handler.lambda_handler"
+FUNCTION_REPORTS: Final = "reports"
+HANDLER_REPORTS: Final = "handler.lambda_handler"

@@ -17,6 +17,7 @@ from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
+from infra.capabilities.reports import NeedsAnalysis
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
 from infra.capabilities.staff import StaffApi
@@ -79,6 +80,14 @@ class CivicDeskStack(Stack):
             whatsapp_secret=self.whatsapp.secret,
             whatsapp_key=self.whatsapp.key,
             public_url=self.web.url,
+        )
+        self.needs_analysis = NeedsAnalysis(
+            self,
+            "NeedsAnalysis",
+            platform=platform,
+            bus=self.router.bus,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
         )
         self.monitoring.finish()
 

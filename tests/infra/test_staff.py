@@ -7,6 +7,7 @@ from typing import Any
 from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
+from infra.capabilities.reports import REPORT_ROUTES
 from infra.capabilities.staff import STAFF_ROUTES
 from tests.infra.synth import Synth, as_list
 
@@ -27,7 +28,9 @@ def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Sy
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer
-    assert set(routes) == {f"{method.value} {path}" for path, method in STAFF_ROUTES}
+    assert set(routes) == {f"{method.value} {path}" for path, method in STAFF_ROUTES} | {
+        f"GET /staff/reports/{name}" for name in REPORT_ROUTES
+    }
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"
         assert route["AuthorizerId"] == {"Ref": authorizer_id}
