@@ -3,6 +3,7 @@
 - AWS calls per accepted request (and per status look-up, per catalogue read)
 - the intake handler's import time beside its third-party dependencies' alone
 - requests per second through the handler in-process against moto (a regression guard)
+- items read and AWS calls per needs-analysis report over a year, and per counted event
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import classifier, imports, intake, notify, router, sla, staff, whatsapp
+from bench import classifier, imports, intake, notify, reports, router, sla, staff, whatsapp
 
 
 def main() -> int:
@@ -39,6 +40,7 @@ def main() -> int:
     staff.report(template)
     notify.report(template)
     whatsapp.report(template)
+    reports.report(template)
     imports.report()
     classifier.report()
     return 0

@@ -125,16 +125,21 @@ class StatsStore:
         wanted: Sequence[Key] = sorted(set(keys))
         found: dict[Key, dict[str, int]] = {}
         for start in range(0, len(wanted), BATCH_GET):
-            pending: dict[str, Any] = {
-                self.table.name: {"Keys": [key(pk, sk) for pk, sk in wanted[start : start + BATCH_GET]]}
-            }
+            pending: list[Key] = list(wanted[start : start + BATCH_GET])
             while pending:
-                answer = self.table.client.batch_get_item(RequestItems=pending)
+                items, pending = self._batch_get(pending)
                 self.reads.calls += 1
-                for raw in answer["Responses"].get(self.table.name, []):
-                    item = deserialize(raw)
+                for item in items:
                     self.reads.items += 1
                     pk, sk = item.pop(layout.PK), item.pop(layout.SK)
                     found[pk, sk] = {k: int(v) for k, v in item.items() if isinstance(v, int | float)}
-                pending = answer.get("UnprocessedKeys") or {}
         return found
+
+    def _batch_get(self, keys: Sequence[Key]) -> tuple[list[Item], list[Key]]:
+        """One BatchGetItem: the items found, and the keys DynamoDB left for another call."""
+        answer = self.table.client.batch_get_item(
+            RequestItems={self.table.name: {"Keys": [key(pk, sk) for pk, sk in keys]}}
+        )
+        items = [deserialize(raw) for raw in answer["Responses"].get(self.table.name, [])]
+        left = (answer.get("UnprocessedKeys") or {}).get(self.table.name, {}).get("Keys", [])
+        return items, [(deserialize(k)[layout.PK], deserialize(k)[layout.SK]) for k in left]
