@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from .conftest import LocalStack
 from .staff import ANALYST, Staff
-from .test_browser import chromium, new_page  # noqa: F401 - the session's browser fixture
+from .test_browser import new_page
 
 pytestmark = pytest.mark.browser
 TEXTS = (
@@ -34,7 +34,7 @@ def _file(stack: LocalStack, text: str) -> None:
 
 
 @pytest.fixture
-def analyst_page(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:  # noqa: F811
+def analyst_page(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:
     """A page whose session already holds an analyst's ID token (as the console's sign-in leaves it)."""
     token = Staff(local_stack).token(ANALYST)
     for page in new_page(chromium, local_stack):
