@@ -15,10 +15,12 @@ def test_document_describes_every_public_route_and_its_error_shape() -> None:
     document = json.loads(openapi.generate())
     # Every route of the HTTP API is documented (the constructs' route lists are what the template has)
     from infra.capabilities.api import PUBLIC_ROUTES
+    from infra.capabilities.reports import REPORT_ROUTES
     from infra.capabilities.staff import STAFF_ROUTES
     from infra.capabilities.whatsapp import WEBHOOK_PATH
 
     routes = {p for p, _ in PUBLIC_ROUTES.values()} | {WEBHOOK_PATH} | {p for p, _ in STAFF_ROUTES}
+    routes |= {f"/staff/reports/{name}" for name in REPORT_ROUTES}
     assert set(document["paths"]) == routes
     # And every staff operation says it needs the staff token (Swagger UI's Authorize button)
     assert document["components"]["securitySchemes"]["staffToken"]["scheme"] == "bearer"
