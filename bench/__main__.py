@@ -5,6 +5,7 @@
 - requests per second through the handler in-process against moto (a regression guard)
 - the staff console's transfer size on first load
 - the whole system's cost per million requests, and the disaster-day surge through the quotas
+- items read and AWS calls per needs-analysis report over a year, and per counted event
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench import (
     intake,
     notify,
     privacy,
+    reports,
     router,
     sla,
     staff,
@@ -57,6 +59,7 @@ def main() -> int:
     notify.report(template)
     privacy.report(template)
     whatsapp.report(template)
+    reports.report(template)
     imports.report()
     classifier.report()
     console.report()

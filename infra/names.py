@@ -90,6 +90,10 @@ def stack_name(stage: str) -> str:
     return f"{STACK_NAME_PREFIX}-{stage.capitalize()}"
 
 
+FUNCTION_STATS: Final = "stats"
+HANDLER_STATS: Final = "handler.lambda_handler"
+FUNCTION_REPORTS: Final = "reports"
+HANDLER_REPORTS: Final = "handler.lambda_handler"
 FUNCTION_PRIVACY: Final = "privacy"
 HANDLER_PRIVACY: Final = "handler.lambda_handler"
 HANDLER_RETENTION: Final = "handler.retention_handler"

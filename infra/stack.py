@@ -21,6 +21,7 @@ from infra.capabilities.monitoring import Monitoring, Overview
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
+from infra.capabilities.reports import NeedsAnalysis
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
 from infra.capabilities.staff import StaffApi
@@ -128,6 +129,14 @@ class CivicDeskStack(Stack):
             whatsapp_secret=self.whatsapp.secret,
             whatsapp_key=self.whatsapp.key,
             public_url=self.web.url,
+        )
+        self.needs_analysis = NeedsAnalysis(
+            self,
+            "NeedsAnalysis",
+            platform=platform,
+            bus=self.router.bus,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
         )
         self.api.throttle_routes(config.route_throttles)  # every route exists by now
         self.monitoring.finish(

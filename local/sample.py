@@ -37,6 +37,9 @@ from civicdesk.catalogue.model import Catalogue, Category
 from civicdesk.core.clock import utc_now
 from civicdesk.core.dynamo import Item, serialize
 from civicdesk.profile.model import Profile
+from civicdesk.reports.rebuild import tally_of
+from civicdesk.reports.store import Tally, counter_item, tally_item
+from civicdesk.reports.tally import Contribution, add_into, contribution
 from civicdesk.requests.codes import ALPHABET, LENGTH
 from civicdesk.requests.models import (
     Channel,
@@ -571,12 +574,14 @@ class Loaded:
     items: int
     seconds: float
     workers: int
+    counters: int = 0
+    """The reports' counter items written with the history (besides one tally per request)."""
 
     def __str__(self) -> str:
         helpers = f" with {self.workers} worker processes" if self.workers > 1 else ""
         return (
-            f"Sample: {self.requests:,} requests ({self.items:,} items) made and written in "
-            f"{self.seconds:.1f} s{helpers}"
+            f"Sample: {self.requests:,} requests ({self.items:,} items, {self.counters:,} counter items) "
+            f"made and written in {self.seconds:.1f} s{helpers}"
         )
 
 
@@ -605,30 +610,44 @@ def load_sample(
     workers = max(1, min(workers or spare, MAX_WORKERS, len(tasks)))
     seen: set[str] = set()
     items = 0
+    counters: Contribution = {}
     with ExitStack() as stack:
         if workers > 1:  # spawn: this process runs the emulator's threads, which a fork would copy
             pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=get_context("spawn")))
-            chunks: Iterable[list[tuple[str, list[dict[str, Any]]]]] = pool.map(_wired_chunk, tasks)
+            chunks: Iterable[list[Wired]] = pool.map(_wired_chunk, tasks)
         else:
             chunks = map(_wired_chunk, tasks)
         for chunk in chunks:
-            for code, wired in chunk:
+            for code, wired, tally in chunk:
                 if code not in seen:
                     seen.add(code)
-                    items += write_history(table_name, wired)
-    return Loaded(len(seen), items, time.perf_counter() - started, workers)
+                    items += write_history(table_name, wired) - 1  # its tally is not history
+                    add_into(counters, contribution(tally.snapshot, tally.digest, profile.zone))
+    # History starts no stream, so its events never reach the counter: the reports' counters are
+    # written as a rebuild would make them (`civicdesk.reports.rebuild`), each request's tally beside it.
+    written = write_history(table_name, (wire(counter_item(k, v)) for k, v in sorted(counters.items())))
+    return Loaded(len(seen), items, time.perf_counter() - started, workers, written)
 
 
 MAX_WORKERS = 4
 
 
-def _wired_chunk(
-    task: tuple[Profile, Catalogue, int, datetime, int, int, int],
-) -> list[tuple[str, list[dict[str, Any]]]]:
-    """One chunk's requests as (code, serialized items): the work a worker process does."""
+Wired = tuple[str, list[dict[str, Any]], Tally]
+"""A request's code, its serialized items (its tally last) and its tally."""
+
+
+def _wired_chunk(task: tuple[Profile, Catalogue, int, datetime, int, int, int]) -> list[Wired]:
+    """One chunk's requests as (code, serialized items, tally): the work a worker process does."""
     profile, catalogue, days, until, seed, index, size = task
     period = _Period(profile, catalogue, days, until, seed)
-    return [(r.code, [wire(i) for i in items_of([(r, e)])]) for r, e in period.chunk(index, size)]
+    result: list[Wired] = []
+    for request, entries in period.chunk(index, size):
+        items = list(items_of([(request, entries)]))
+        tally = tally_of(items[0], items[1:])
+        wired = [wire(i) for i in items]
+        wired.append(wire(tally_item(request.code, tally)))
+        result.append((request.code, wired, tally))
+    return result
 
 
 def wire(item: Mapping[str, Any]) -> dict[str, Any]:

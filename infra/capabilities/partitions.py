@@ -59,3 +59,9 @@ def grant(role: iam.IRole, table: dynamodb.ITable, *grants: Grant) -> None:
                 actions=list(each.actions), resources=[table.table_arn], conditions=condition(each.partitions)
             )
         )
+
+
+STATS = f"{layout.STATS_PREFIX}*"
+"""The needs-analysis counters: numbers per day, month and dimension code, no personal data."""
+TALLIES = f"{layout.TALLY_PREFIX}*"
+"""What each request has added to the counters (its codes, statuses and times: no personal data)."""

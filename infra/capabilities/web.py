@@ -52,6 +52,7 @@ STAFF_API_PATHS = (
     "/staff/suggestions",
     "/staff/templates*",
     "/staff/privacy/*",
+    "/staff/reports/*",
 )
 CONSOLE_PATH = "/staff/*"
 # `/staff/` is the console: S3 knows only keys, so a path ending in `/` asks for its index.html.

@@ -8,6 +8,7 @@ from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
 from infra.capabilities.privacy import PRIVACY_ROUTES
+from infra.capabilities.reports import REPORT_ROUTES
 from infra.capabilities.staff import STAFF_ROUTES
 from tests.infra.synth import Synth, as_list
 
@@ -32,8 +33,8 @@ def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Sy
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer
-    every = (*STAFF_ROUTES, *PRIVACY_ROUTES)
-    assert set(routes) == {f"{method.value} {path}" for path, method in every}
+    every = {f"{method.value} {path}" for path, method in (*STAFF_ROUTES, *PRIVACY_ROUTES)}
+    assert set(routes) == every | {f"GET /staff/reports/{name}" for name in REPORT_ROUTES}
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"
         assert route["AuthorizerId"] == {"Ref": authorizer_id}

@@ -7,8 +7,13 @@ request and its timeline back, and the SLA checker's next run has only the work 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from civicdesk.core.dynamo import Table
+from civicdesk.reports.figures import Reports
+from civicdesk.reports.periods import Period
+from civicdesk.reports.store import StatsStore
 from civicdesk.requests.models import OPEN_STATUSES, EntryType, ServiceRequest, Status, TimelineEntry
 from civicdesk.sla import checker as sla_checker
 from local.sample import CHUNK, load_sample, sample_requests
@@ -39,6 +44,13 @@ def test_loaded_history_reads_back_and_leaves_the_checker_only_what_is_due(table
     assert (report.flagged, report.warned) == (flags, warnings)
     assert (report.cleaned, report.swept, report.lost_races) == (0, 0, 0)
     assert report.complete
+    # And the reports' counters were written with the history: the month's requests, by channel
+    reports = Reports(StatsStore(Table(table_name)), SHIPPED, PROFILE.time_zone, today=UNTIL.date())
+    summary = reports.summary(Period(UNTIL.date() - timedelta(days=31), UNTIL.date()))
+    assert loaded.counters > 0
+    assert summary.filed.current == len(samples)
+    channels = Counter(r.channel.value for r, _ in samples)
+    assert {row.code: row.filed for row in summary.by_channel} == dict(channels)
 
 
 def due_at(samples: list[tuple[ServiceRequest, list[TimelineEntry]]], now: datetime) -> tuple[int, int]:

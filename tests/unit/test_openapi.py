@@ -16,10 +16,11 @@ def test_document_describes_every_public_route_and_its_error_shape() -> None:
     # Every route of the HTTP API is documented (the constructs' route lists are what the template has)
     from infra.capabilities.api import PUBLIC_ROUTES
     from infra.capabilities.privacy import PRIVACY_ROUTES
+    from infra.capabilities.reports import REPORT_ROUTES
     from infra.capabilities.staff import STAFF_ROUTES
     from infra.capabilities.whatsapp import WEBHOOK_PATH
 
-    staff = {p for p, _ in (*STAFF_ROUTES, *PRIVACY_ROUTES)}
+    staff = {p for p, _ in (*STAFF_ROUTES, *PRIVACY_ROUTES)} | {f"/staff/reports/{n}" for n in REPORT_ROUTES}
     routes = {p for p, _ in PUBLIC_ROUTES.values()} | {WEBHOOK_PATH} | staff
     assert set(document["paths"]) == routes
     # And every staff operation says it needs the staff token (Swagger UI's Authorize button)

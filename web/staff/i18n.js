@@ -46,6 +46,7 @@ const tr = {
 
   "call.title": "Yeni çağrı",
   "call.notice": "Aydınlatma metni: arayana okuyun",
+  "nav.reports": "Raporlar",
   "call.intro": "Arayanın telefonuyla başlayın: önceki başvuruları hemen görünür.",
   "call.channel": "Kanal",
   "call.phone": "Arayanın telefonu",
@@ -265,6 +266,7 @@ const en = {
 
   "call.title": "New call",
   "call.notice": "Privacy notice: read it to the caller",
+  "nav.reports": "Reports",
   "call.intro": "Start with the caller's phone: their earlier requests appear at once.",
   "call.channel": "Channel",
   "call.phone": "Caller's phone",

@@ -155,6 +155,32 @@ def destruction_pk(month_iso: str) -> str:
     return f"{DESTRUCTION_PREFIX}{month_iso[:7]}"
 
 
+# --- needs analysis: counters per day and month, and each request's tally ---------------------------
+
+STATS_PREFIX: Final = "STAT#"
+TALLY_PREFIX: Final = "TALLY#"
+TALLY_SK: Final = "TALLY"
+
+
+def stats_pk(month: str, department: str | None = None) -> str:
+    """`STAT#<yyyy-mm>` (every request) or `STAT#<yyyy-mm>#<department>` (one department's requests):
+    a month of counters, by the municipality's calendar. A department member reads only theirs."""
+    return f"{STATS_PREFIX}{month}" if department is None else f"{STATS_PREFIX}{month}#{department}"
+
+
+def stats_sk(view: str, day: int | None = None) -> str:
+    """`<view>` is the month's item of a view (`category`, `channel`, ...); `<view>#<dd>` one day's.
+
+    Each item holds one number per field and dimension value (`filed.road_sidewalk`), so an item's size
+    grows with the catalogue, never with the number of requests: a year is 12 month items per view."""
+    return view if day is None else f"{view}#{day:02d}"
+
+
+def tally_pk(code: str) -> str:
+    """`TALLY#<code>`: what one request has added to the counters, so a change can be moved exactly."""
+    return f"{TALLY_PREFIX}{code}"
+
+
 # --- notifications -------------------------------------------------------------------------------------
 
 HELD_NOTIFICATIONS_PK: Final = "HELD"

@@ -1,0 +1,1 @@
+"""The reports function: the needs-analysis figures for management (`/staff/reports/...`)."""

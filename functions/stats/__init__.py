@@ -1,0 +1,1 @@
+"""The stats function: keeps the needs-analysis counters from the domain events."""
