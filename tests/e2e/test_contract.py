@@ -128,7 +128,11 @@ def known(local_stack: LocalStack) -> dict[tuple[str, str], dict[str, Any]]:
         code = json.loads(answer.read())["code"]
     token = {"hub.mode": "subscribe", "hub.verify_token": wa.LOCAL_CREDENTIALS["verify_token"]}
     by_code = {"path_parameters": {"code": code}}
+    # a number random text never is; nobody on the stack uses it, so erasing it touches no other test
+    applicant = {"body": {"phone": "0532 999 00 11", "reason": "KVKK başvurusu", "reference": "KVKK-1"}}
     return {
+        ("POST", "/staff/privacy/erasures"): applicant,
+        ("POST", "/staff/privacy/access-requests"): applicant,
         ("GET", "/requests/{code}"): by_code,
         ("GET", "/staff/requests/{code}"): by_code,
         ("GET", "/staff/requests/{code}/contact"): by_code,
