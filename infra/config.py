@@ -94,9 +94,6 @@ class StageConfig:
     # 24-hour window, and how long citizens' photos are kept (KVKK retention; drafts go within days).
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     whatsapp_template_name: str = "civic_desk_update"
-    # Staff sign-in: scripts and tests may sign in with a password (USER_PASSWORD_AUTH) in dev; prod
-    # allows SRP only, so a password never leaves the browser.
-    staff_password_auth: bool = False
     # Notifications: the verified SES sender (context: mail_from), SMS through SNS or End User Messaging
     # SMS with a sender id / origination identity registered for Türkiye, the staff digest's hour (UTC).
     mail_from: str = "bildirim@example-belediye.bel.tr"
@@ -197,7 +194,6 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             cors_allow_origins=DEV_WEB_ORIGINS,
             alarm_email=alarm_email,
             profile=chosen,
-            staff_password_auth=True,
             route_throttles={
                 ROUTE_FILE: Throttle(rate=10, burst=20),
                 ROUTE_WEBHOOK: Throttle(rate=20, burst=40),

@@ -175,6 +175,8 @@ def running(
     os.environ["MOTO_PORT"] = str(emulator_port)  # Step Functions calls back to the emulator here
     point_clients_at(emulator_url)
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon on this machine
+    # The emulator checks TOTP codes (against its one fixed secret) as Cognito does, instead of any code
+    os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
 
     if not verbose:  # the emulator and the gateway would log every request
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -7,6 +7,11 @@ keeps the pool (and every account) from a mistaken stack delete. MFA: prod requi
 every account — Cognito cannot require it by group without a custom trigger, and the issue asks it of
 supervisors and admins at least; dev leaves it optional. Threat protection (the Plus plan) blocks
 compromised credentials and risky sign-ins in prod.
+
+The console signs in with USER_PASSWORD_AUTH in every stage: the password goes over TLS to Cognito's
+own endpoint only (the console's CSP allows no other origin), and Cognito's lockout, threat protection
+and the TOTP second factor apply as with SRP. SRP would keep the password off the wire altogether; it
+stays allowed for scripts, and the console can move to it without a change here.
 """
 
 from __future__ import annotations
@@ -70,9 +75,12 @@ class StaffIdentity(Construct):
         self.client = self.user_pool.add_client(
             "ConsoleClient",
             user_pool_client_name=f"civic-desk-console-{config.stage}",
-            disable_o_auth=True,  # the console signs in with SRP; no redirect flows until it needs them
-            generate_secret=False,  # a browser app cannot keep a secret; SRP proves the password instead
-            auth_flows=cognito.AuthFlow(user_srp=True, user_password=config.staff_password_auth),
+            disable_o_auth=True,  # the console signs in through the pool's API; no redirect flows yet
+            generate_secret=False,  # a browser app cannot keep a secret
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
+            # A first sign-in sets a new password and a TOTP app in one session: 15 minutes (the most
+            # Cognito allows, default 3) to add the secret to the app by hand.
+            auth_session_validity=Duration.minutes(15),
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=Duration.hours(1),

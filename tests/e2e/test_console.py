@@ -8,6 +8,7 @@ other origin or a cookie fails the test.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.request import Request, urlopen
 
 import pytest
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
 
 from civicdesk.requests import codes
@@ -129,8 +132,8 @@ def sign_in(page: Page, stack: LocalStack, user: str, path: str = "/staff/") -> 
     open_console(page, stack, path)
     password = page.evaluate("fetch('config.json').then(r => r.json()).then(c => c.demo.password)")
     page.get_by_label("E-posta").fill(user)
-    page.get_by_label("Parola").fill(password)
-    page.get_by_label("Parola").press("Enter")
+    page.get_by_label("Parola", exact=True).fill(password)
+    page.get_by_label("Parola", exact=True).press("Enter")
     expect(page.locator("#who-name")).to_have_text(user)
     return page
 
@@ -434,8 +437,8 @@ def test_sign_in_shows_who_and_what_role_and_sign_out_forgets_the_tokens(
     page, _ = desk
     open_console(page, local_stack)
     page.get_by_label("E-posta").fill(VET)
-    page.get_by_label("Parola").fill("Not-The-Password-1!")
-    page.get_by_label("Parola").press("Enter")
+    page.get_by_label("Parola", exact=True).fill("Not-The-Password-1!")
+    page.get_by_label("Parola", exact=True).press("Enter")
     expect(page.locator("#signin-alert")).to_contain_text("hatalı")
     # When the vet member signs in
     sign_in(page, local_stack, VET)
@@ -455,6 +458,181 @@ def test_sign_in_shows_who_and_what_role_and_sign_out_forgets_the_tokens(
     # When they sign out / Then the tokens are gone and the sign-in form is back
     page.get_by_role("button", name="Çıkış yap").click()
     expect(page.locator("#view-signin")).to_be_visible()
+    assert page.evaluate("Object.keys(sessionStorage)") == []
+
+
+NEWCOMER = "yeni.personel@civicdesk.local"
+TEMPORARY = "Gecici-Parola-2026!"  # an emulator account made for this test
+CHOSEN = "Kendi-Parolam-2026!"
+
+
+def totp_code(secret: str, steps_ago: int = 0) -> str:
+    """The code an authenticator app shows for `secret` now (or `steps_ago` 30-second steps back)."""
+    now = time.time()
+    if steps_ago == 0 and 30 - now % 30 < 3:  # too close to the next step for the form to reach the pool
+        time.sleep(30 - now % 30 + 0.1)
+        now = time.time()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    app = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)  # noqa: S303 - RFC 6238's, as the apps use
+    return app.generate(int(now) - 30 * steps_ago).decode()
+
+
+@pytest.fixture
+def newcomer(local_stack: LocalStack) -> Iterator[str]:
+    """An agent account an admin has just made (a temporary password), in a pool that requires a TOTP
+    app as prod's does; the pool goes back to no MFA, and the account away, afterwards."""
+    config = json.loads(urlopen(f"{local_stack.url}/staff/config.json", timeout=10).read())  # noqa: S310
+    idp, pool = local_stack.client("cognito-idp"), config["userPoolId"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+    )
+    idp.admin_create_user(
+        UserPoolId=pool,
+        Username=NEWCOMER,
+        TemporaryPassword=TEMPORARY,
+        UserAttributes=[{"Name": "email", "Value": NEWCOMER}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=NEWCOMER, GroupName="agent")
+    try:
+        yield NEWCOMER
+    finally:
+        idp.admin_delete_user(UserPoolId=pool, Username=NEWCOMER)
+        idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+
+
+def test_a_first_sign_in_sets_a_new_password_and_a_totp_app_then_asks_for_its_code(
+    desk: tuple[Page, Watch], local_stack: LocalStack, newcomer: str
+) -> None:
+    # Given a new agent with the temporary password an admin gave them, in a pool that requires TOTP
+    page, watch = desk
+    open_console(page, local_stack)
+    page.get_by_label("E-posta").fill(newcomer)
+    page.get_by_label("Parola", exact=True).fill(TEMPORARY)
+    # When they sign in with the keyboard
+    page.get_by_label("Parola", exact=True).press("Enter")
+    # Then the console asks for a new password, the cursor already in its field, every field labelled
+    expect(page.locator("#challenge-title")).to_have_text("Yeni parola belirleyin")
+    assert active_id(page) == "new-password"
+    assert page.evaluate(UNLABELLED) == []
+    assert page.evaluate(DANGLING) == []
+    # When the two entries differ / Then it says so before asking the pool
+    page.keyboard.type(CHOSEN)
+    page.keyboard.press("Tab")
+    page.keyboard.type(CHOSEN + "x")
+    page.keyboard.press("Enter")
+    expect(page.locator("#challenge-alert")).to_contain_text("aynı değil")
+    # When the password is too weak for the pool's policy / Then the pool's refusal is explained
+    page.get_by_label("Yeni parola", exact=True).fill("kisa")
+    page.get_by_label("Yeni parola (tekrar)").fill("kisa")
+    page.get_by_label("Yeni parola (tekrar)").press("Enter")
+    expect(page.locator("#challenge-alert")).to_contain_text("En az 12 karakter")
+    assert active_id(page) == "new-password"
+    # When they choose a good one
+    page.keyboard.type(CHOSEN)
+    page.keyboard.press("Tab")
+    page.keyboard.type(CHOSEN)
+    page.keyboard.press("Enter")
+    # Then they are asked to set up an authenticator app: the secret and its otpauth:// link, as text
+    expect(page.locator("#challenge-title")).to_have_text("Doğrulama uygulamasını kurun")
+    secret = page.get_by_label("Gizli anahtar").input_value()
+    assert re.fullmatch(r"[A-Z2-7]{12,}", secret)
+    uri = page.get_by_label("Kurulum bağlantısı (otpauth)").input_value()
+    assert uri.startswith("otpauth://totp/Civic%20Desk:yeni.personel%40civicdesk.local?")
+    assert f"secret={secret}&issuer=Civic%20Desk" in uri
+    assert page.evaluate(UNLABELLED) == []
+    assert page.evaluate(DANGLING) == []
+    assert tab_to(page, "totp-code")[:2] == ["totp-uri", "totp-code"]
+    # When a stale code is typed / Then it is refused and the field is ready for the right one
+    page.keyboard.type(totp_code(secret, steps_ago=20))
+    page.keyboard.press("Enter")
+    expect(page.locator("#challenge-alert")).to_contain_text("Kod hatalı")
+    assert active_id(page) == "totp-code"
+    # When the app's current code is typed / Then they are signed in, as an agent
+    page.keyboard.type(totp_code(secret))
+    page.keyboard.press("Enter")
+    expect(page.locator("#who-name")).to_have_text(newcomer)
+    expect(page.locator("#view-call")).to_be_visible()
+    expect(page.locator("#challenge-form")).to_be_hidden()
+    assert page.evaluate("Object.keys(sessionStorage)") == ["civicdesk.staff.session"]
+    assert CHOSEN not in page.evaluate("sessionStorage.getItem('civicdesk.staff.session')")
+    # When they sign out and in again with the new password
+    page.get_by_role("button", name="Çıkış yap").click()
+    page.get_by_label("E-posta").fill(newcomer)
+    page.get_by_label("Parola", exact=True).fill(CHOSEN)
+    page.get_by_label("Parola", exact=True).press("Enter")
+    # Then only the app's code is asked, and with it they are in
+    expect(page.locator("#challenge-title")).to_have_text("Doğrulama kodu")
+    assert active_id(page) == "totp-code"
+    expect(page.locator("#totp-secret")).to_be_hidden()
+    page.keyboard.type(totp_code(secret))
+    page.keyboard.press("Enter")
+    expect(page.locator("#who-name")).to_have_text(newcomer)
+    expect(page.locator("#view-call")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    # And every step went to the pool's own endpoint
+    assert {"AssociateSoftwareToken", "VerifySoftwareToken", "RespondToAuthChallenge"} <= {
+        call.rsplit(".", 1)[-1] for call in watch.sign_in_calls
+    }
+
+
+COGNITO_ANSWERS = """async () => {
+  const { nextStep } = await import('./auth.js');
+  const kind = (answer) => {
+    try { return nextStep(answer, 'ayse@belediye.example'); } catch (e) { return e.kind; }
+  };
+  return {
+    tokens: kind({ AuthenticationResult: { IdToken: 'x' } }),
+    password: kind({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's1',
+                     ChallengeParameters: { USER_ID_FOR_SRP: 'uuid-1', requiredAttributes: '[]' } }),
+    setup: kind({ ChallengeName: 'MFA_SETUP', Session: 's2',
+                  ChallengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' } }),
+    smsOnly: kind({ ChallengeName: 'MFA_SETUP', Session: 's3',
+                    ChallengeParameters: { MFAS_CAN_SETUP: '["SMS_MFA"]' } }),
+    sms: kind({ ChallengeName: 'SMS_MFA', Session: 's4', ChallengeParameters: {} }),
+  };
+}"""
+
+
+def test_cognitos_own_answer_shapes_lead_to_the_right_step(
+    desk: tuple[Page, Watch], local_stack: LocalStack
+) -> None:
+    # Given the answers Cognito itself gives (the emulator's differ: a plain USERNAME, a Python-style list)
+    page, _ = desk
+    open_console(page, local_stack)
+    # When the console's dispatch reads them
+    steps = page.evaluate(COGNITO_ANSWERS)
+    # Then tokens end the sign-in; the pool's own username (not the e-mail) answers each challenge
+    assert steps["tokens"] is None
+    assert steps["password"] == {
+        "name": "NEW_PASSWORD_REQUIRED",
+        "session": "s1",
+        "username": "uuid-1",
+        "account": "ayse@belediye.example",
+    }
+    assert steps["setup"]["name"] == "MFA_SETUP"
+    # And a second factor the console does not offer (SMS) is refused with a clear message, not a hang
+    assert steps["smsOnly"] == "challenge"
+    assert steps["sms"] == "challenge"
+
+
+def test_cancelling_a_challenge_returns_to_the_sign_in_form(
+    desk: tuple[Page, Watch], local_stack: LocalStack, newcomer: str
+) -> None:
+    # Given the new-password step of a first sign-in
+    page, _ = desk
+    open_console(page, local_stack)
+    page.get_by_label("E-posta").fill(newcomer)
+    page.get_by_label("Parola", exact=True).fill(TEMPORARY)
+    page.get_by_label("Parola", exact=True).press("Enter")
+    expect(page.locator("#challenge-title")).to_have_text("Yeni parola belirleyin")
+    # When they press Cancel with the keyboard
+    tab_to(page, "challenge-cancel")
+    page.keyboard.press("Enter")
+    # Then the sign-in form is back, the cursor in its first field, and nobody is signed in
+    expect(page.locator("#signin-form")).to_be_visible()
+    expect(page.locator("#challenge-form")).to_be_hidden()
+    assert active_id(page) == "signin-username"
     assert page.evaluate("Object.keys(sessionStorage)") == []
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from civicdesk import layout
@@ -11,6 +13,8 @@ from infra.capabilities.privacy import PRIVACY_ROUTES
 from infra.capabilities.reports import REPORT_ROUTES
 from infra.capabilities.staff import STAFF_ROUTES
 from tests.infra.synth import Synth, as_list
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _staff_routes(synth: Synth) -> dict[str, dict[str, Any]]:
@@ -64,16 +68,27 @@ def test_the_user_pool_has_the_roles_and_keeps_departments_out_of_users_hands(an
     assert client["Properties"]["GenerateSecret"] is False
 
 
-def test_prod_requires_mfa_and_threat_protection_and_srp_only(prod_synth: Synth) -> None:
+def test_prod_requires_mfa_and_threat_protection(prod_synth: Synth) -> None:
     _, pool = prod_synth.only("AWS::Cognito::UserPool")
     props = pool["Properties"]
     assert props["MfaConfiguration"] == "ON"
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert props["UserPoolTier"] == "PLUS"
     assert props["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
-    _, client = prod_synth.only("AWS::Cognito::UserPoolClient")
-    assert "ALLOW_USER_PASSWORD_AUTH" not in client["Properties"]["ExplicitAuthFlows"]
-    assert "ALLOW_USER_SRP_AUTH" in client["Properties"]["ExplicitAuthFlows"]
+
+
+def test_the_console_can_sign_in_with_the_flows_its_client_allows(any_synth: Synth) -> None:
+    # Given the sign-in flows the console's script starts (and its refresh)
+    script = (ROOT / "web" / "staff" / "auth.js").read_text(encoding="utf-8")
+    used = {f"ALLOW_{flow}" for flow in re.findall(r'AuthFlow: "([A-Z_]+)"', script)}
+    assert used == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    # When the console's app client is read, in dev and in prod
+    _, client = any_synth.only("AWS::Cognito::UserPoolClient")
+    flows = set(client["Properties"]["ExplicitAuthFlows"])
+    # Then it allows them; besides them only SRP (for scripts), never the admin or custom flows
+    assert flows == used | {"ALLOW_USER_SRP_AUTH"}
+    # And a first sign-in (new password, then a TOTP app added by hand) has the longest session there is
+    assert client["Properties"]["AuthSessionValidity"] == 15
 
 
 def test_the_staff_function_reads_and_writes_without_scans_and_deletes_only_its_key_records(

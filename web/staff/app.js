@@ -51,6 +51,7 @@ const state = {
   lang: DEFAULT_LANGUAGE,
   config: null,
   session: null,
+  challenge: null, // the pool's step being answered: {name, session, username, account}
   me: null,
   catalog: null,
   templates: [],
@@ -294,7 +295,7 @@ async function loadConfig() {
 
 function renderDemo() {
   const demo = state.config?.demo;
-  $("demo").hidden = !demo;
+  $("demo").hidden = !demo || Boolean(state.challenge);
   if (!demo) return;
   $("demo-password").textContent = tx("signin.demoPassword", { password: demo.password });
   $("demo-users").replaceChildren(
@@ -327,15 +328,105 @@ async function signIn(event) {
   button.setAttribute("aria-disabled", "true");
   button.textContent = tx("signin.busy");
   try {
-    await state.session.signIn(username, password);
+    const step = await state.session.signIn(username, password);
     setAlert("signin-alert", null);
     $("signin-password").value = "";
+    if (step) await showChallenge(step);
   } catch (error) {
     setAlert("signin-alert", `errors.${error instanceof SignInError ? error.kind : "service"}`);
     $("signin-username").focus();
   } finally {
     button.removeAttribute("aria-disabled");
     button.textContent = tx("signin.submit");
+  }
+}
+
+// --- the pool's challenges: new password, TOTP app set-up, TOTP code -------------------------------
+
+const STEPS = {
+  NEW_PASSWORD_REQUIRED: { title: "challenge.passwordTitle", parts: ["step-password"], focus: "new-password" },
+  MFA_SETUP: { title: "challenge.setupTitle", parts: ["step-setup", "step-code"], focus: "totp-secret" },
+  SOFTWARE_TOKEN_MFA: { title: "challenge.codeTitle", parts: ["step-code"], focus: "totp-code" },
+};
+
+async function showChallenge(step) {
+  if (step.name === "MFA_SETUP") {
+    const { secret, uri } = await state.session.totpSecret(step);
+    $("totp-secret").value = secret;
+    $("totp-uri").value = uri;
+  }
+  state.challenge = step;
+  const shape = STEPS[step.name];
+  $("signin-form").hidden = true;
+  $("demo").hidden = true;
+  $("challenge-form").hidden = false;
+  $("challenge-title").dataset.i18n = shape.title;
+  $("challenge-title").textContent = tx(shape.title);
+  for (const part of ["step-password", "step-setup", "step-code"]) $(part).hidden = !shape.parts.includes(part);
+  for (const id of ["new-password", "new-password-again", "totp-code"]) $(id).value = "";
+  setAlert("challenge-alert", null);
+  $(shape.focus).focus();
+}
+
+function endChallenge() {
+  state.challenge = null;
+  for (const id of ["new-password", "new-password-again", "totp-code", "totp-secret", "totp-uri"]) $(id).value = "";
+  setAlert("challenge-alert", null);
+  $("challenge-form").hidden = true;
+  $("signin-form").hidden = false;
+  renderDemo();
+}
+
+function cancelChallenge() {
+  endChallenge();
+  $("signin-username").focus();
+}
+
+async function answerChallenge(event) {
+  event.preventDefault();
+  const step = state.challenge;
+  if (!step) return;
+  const button = $("challenge-submit");
+  if (button.getAttribute("aria-disabled") === "true") return;
+  const code = $("totp-code").value.replace(/\s/g, "");
+  let next;
+  if (step.name === "NEW_PASSWORD_REQUIRED") {
+    const password = $("new-password").value;
+    if (!password) return challengeFailed("password", "new-password");
+    if (password !== $("new-password-again").value) return challengeFailed("mismatch", "new-password-again");
+    next = () => state.session.newPassword(step, password);
+  } else if (!/^\d{6}$/.test(code)) {
+    return challengeFailed("code", "totp-code");
+  } else if (step.name === "MFA_SETUP") {
+    next = () => state.session.confirmTotp(step, code);
+  } else {
+    next = () => state.session.totpCode(step, code);
+  }
+  button.setAttribute("aria-disabled", "true");
+  try {
+    const following = await next();
+    if (following) await showChallenge(following);
+    else endChallenge();
+  } catch (error) {
+    const kind = error instanceof SignInError ? error.kind : "service";
+    if (kind === "session" || kind === "credentials") {
+      endChallenge();
+      setAlert("signin-alert", "errors.session");
+      $("signin-username").focus();
+    } else {
+      challengeFailed(kind, kind === "password" ? "new-password" : kind === "code" ? "totp-code" : null);
+    }
+  } finally {
+    button.removeAttribute("aria-disabled");
+  }
+}
+
+function challengeFailed(kind, field) {
+  setAlert("challenge-alert", `errors.${kind}`);
+  if (field === "new-password") $("new-password-again").value = "";
+  if (field) {
+    $(field).value = "";
+    $(field).focus();
   }
 }
 
@@ -1126,6 +1217,8 @@ function bind() {
     window.location.hash = "#/";
   });
   $("signin-form").addEventListener("submit", signIn);
+  $("challenge-form").addEventListener("submit", answerChallenge);
+  $("challenge-cancel").addEventListener("click", cancelChallenge);
   $("call-form").addEventListener("submit", fileCall);
   $("call-phone").addEventListener("input", phoneChanged);
   $("call-description").addEventListener("input", descriptionChanged);
