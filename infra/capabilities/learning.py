@@ -8,7 +8,7 @@ A kept old model counts `ModelRejected`, which alarms; a failed run alarms throu
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -18,6 +18,7 @@ from constructs import Construct
 
 from civicdesk import layout
 from infra import names
+from infra.capabilities.buckets import private_bucket
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.platform import Platform
 from infra.nag import acknowledge
@@ -98,38 +99,14 @@ class ClassifierLearning(Construct):
         )
 
     def _bucket(self, platform: Platform) -> s3.Bucket:
-        access_logs = s3.Bucket(
-            self,
-            "ModelAccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption S3 log delivery supports
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            access_logs.node.default_child,  # type: ignore[arg-type]
-            "AwsSolutions-S1",
-            "This bucket receives the model bucket's server access logs; logging the log bucket itself would "
-            "only record S3's own log deliveries.",
-        )
-        return s3.Bucket(
+        return private_bucket(
             self,
             "Models",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=platform.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="models/",
+            access_logs_id="ModelAccessLogs",
+            key=platform.key,
+            holds="model",
+            logs_prefix="models/",
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90))],
-            removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _acknowledge_grant(self, role: iam.Role, actions: tuple[str, ...], reason: str) -> None:

@@ -30,6 +30,7 @@ from constructs import Construct
 from civicdesk import layout
 from infra import names
 from infra.capabilities import partitions
+from infra.capabilities.buckets import private_bucket
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.platform import Platform
@@ -147,36 +148,13 @@ class WhatsAppChannel(Construct):
         return secret
 
     def _media_bucket(self, config: StageConfig) -> s3.Bucket:
-        access_logs = s3.Bucket(
-            self,
-            "MediaAccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption S3 log delivery supports
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            access_logs.node.default_child,  # type: ignore[arg-type]
-            "AwsSolutions-S1",
-            "This bucket receives the media bucket's server access logs; logging the log bucket itself would "
-            "only record S3's own log deliveries.",
-        )
-        return s3.Bucket(
+        return private_bucket(
             self,
             "Media",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="media/",
+            access_logs_id="MediaAccessLogs",
+            key=self.key,
+            holds="media",
+            logs_prefix="media/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="draft-photos",
@@ -192,7 +170,6 @@ class WhatsAppChannel(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
             ],
-            removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _grant(self, table: dynamodb.Table, table_key: kms.IKey) -> None:
