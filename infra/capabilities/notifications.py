@@ -20,7 +20,6 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from civicdesk import layout
@@ -28,6 +27,7 @@ from infra import names
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.platform import Platform
+from infra.capabilities.queues import event_queue
 from infra.nag import acknowledge
 
 NOTIFIED_EVENTS = (
@@ -73,26 +73,17 @@ class Notifications(Construct):
             master_key=self.alert_key,
             enforce_ssl=True,
         )
-        self.dead_letters = monitoring.dead_letter_queue(
-            self, "Failed", holds="notifications that failed after their retries"
-        )
-        self.queue = sqs.Queue(
+        subscription = event_queue(
             self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(TIMEOUT.to_seconds() * 6),
-            retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dead_letters),
-        )
-        events.Rule(
-            self,
-            "Events",
-            event_bus=bus,
+            bus=bus,
+            monitoring=monitoring,
+            detail_types=NOTIFIED_EVENTS,
             description="Civic Desk: domain events a citizen or a supervisor is told about",
-            event_pattern=events.EventPattern(source=["civicdesk"], detail_type=list(NOTIFIED_EVENTS)),
-            targets=[targets.SqsQueue(self.queue)],
+            holds="notifications that failed after their retries",
+            consumer_timeout=TIMEOUT,
+            max_receives=MAX_RECEIVES,
         )
+        self.queue, self.dead_letters = subscription.queue, subscription.dead_letters
         environment = {
             names.ENV_TABLE_NAME: table.table_name,
             names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),

@@ -18,10 +18,8 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
@@ -29,6 +27,7 @@ from infra import names
 from infra.capabilities import partitions
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.platform import Platform
+from infra.capabilities.queues import event_queue
 
 COUNTED_EVENTS = (
     "RequestReceived",
@@ -77,26 +76,17 @@ class NeedsAnalysis(Construct):
             names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
         }
         # --- counting -------------------------------------------------------------------------------
-        self.dead_letters = monitoring.dead_letter_queue(
-            self, "Failed", holds="domain events the counters could not take after their retries"
-        )
-        self.queue = sqs.Queue(
+        subscription = event_queue(
             self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(TIMEOUT.to_seconds() * 6),
-            retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dead_letters),
-        )
-        events.Rule(
-            self,
-            "Events",
-            event_bus=bus,
+            bus=bus,
+            monitoring=monitoring,
+            detail_types=COUNTED_EVENTS,
             description="Civic Desk: domain events that change what a request counts in the reports",
-            event_pattern=events.EventPattern(source=["civicdesk"], detail_type=list(COUNTED_EVENTS)),
-            targets=[targets.SqsQueue(self.queue)],
+            holds="domain events the counters could not take after their retries",
+            consumer_timeout=TIMEOUT,
+            max_receives=MAX_RECEIVES,
         )
+        self.queue, self.dead_letters = subscription.queue, subscription.dead_letters
         self.counter = CivicFunction(
             self,
             "Counter",
