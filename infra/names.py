@@ -89,3 +89,7 @@ def stack_name(stage: str) -> str:
 FUNCTION_PRIVACY: Final = "privacy"
 HANDLER_PRIVACY: Final = "handler.lambda_handler"
 HANDLER_RETENTION: Final = "handler.retention_handler"
+FUNCTION_OPEN311: Final = "open311"
+HANDLER_OPEN311: Final = "handler.lambda_handler"
+FUNCTION_OPEN311_KEYS: Final = "open311_keys"
+HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"

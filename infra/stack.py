@@ -16,6 +16,7 @@ from infra.capabilities.layers import CivicLayers
 from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring
 from infra.capabilities.notifications import Notifications
+from infra.capabilities.open311 import Open311
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
 from infra.capabilities.router import Router
@@ -78,6 +79,9 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             authorizer=self.staff.authorizer,
             media=self.whatsapp.media,
+        )
+        self.open311 = Open311(
+            self, "Open311", platform=platform, http_api=self.api.http_api, authorizer=self.staff.authorizer
         )
         self.notifications = Notifications(
             self,

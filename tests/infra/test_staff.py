@@ -7,6 +7,7 @@ from typing import Any
 from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
+from infra.capabilities.open311 import KEY_ROUTES
 from infra.capabilities.privacy import PRIVACY_ROUTES
 from infra.capabilities.staff import STAFF_ROUTES
 from tests.infra.synth import Synth, as_list
@@ -28,7 +29,7 @@ def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Sy
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer
-    every = (*STAFF_ROUTES, *PRIVACY_ROUTES)
+    every = (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES)
     assert set(routes) == {f"{method.value} {path}" for path, method in every}
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"
