@@ -67,7 +67,7 @@ NEVER_SUCCEEDS_HERE = {
     ),
     ("POST", "/staff/requests/{code}/classify"),
     ("PUT", "/staff/templates/{template_id}"),
-    # filing needs an API key in the form, which random input does not hold: tests/e2e/test_open311.py
+    # filing needs an API key in the form, which random input does not hold: tests/integration/test_open311.py
     ("POST", "/open311/v2/requests.json"),
     ("POST", "/open311/v2/requests.xml"),
 }

@@ -22,9 +22,8 @@ def test_every_open311_route_is_public_and_every_key_route_is_behind_the_staff_a
     for path, method in OPEN311_ROUTES:
         route = routes[f"{method.value} {path}"]
         assert route.get("AuthorizationType", "NONE") == "NONE"
-    assert (
-        "POST /open311/v2/requests.xml" in routes and "GET /open311/v2/servicerequestupdates.json" in routes
-    )
+    assert "POST /open311/v2/requests.xml" in routes
+    assert "GET /open311/v2/servicerequestupdates.json" in routes
     # And issuing, listing and revoking keys needs a staff token
     for path, method in KEY_ROUTES:
         assert routes[f"{method.value} {path}"]["AuthorizationType"] == "JWT"
@@ -49,10 +48,8 @@ def test_the_open311_functions_touch_only_their_partitions_and_indexes(dev_synth
             resources = json.dumps(statement["Resource"])
             if "/index/" in resources:
                 assert as_list(statement["Action"]) == ["dynamodb:Query"]
-                assert (
-                    f"/index/{layout.CREATED.name}" in resources
-                    and f"/index/{layout.TIMELINE.name}" in resources
-                )
+                assert f"/index/{layout.CREATED.name}" in resources
+                assert f"/index/{layout.TIMELINE.name}" in resources
                 continue
             leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
             if role == keys:

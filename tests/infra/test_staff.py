@@ -101,8 +101,8 @@ def test_only_the_functions_that_link_citizens_may_read_the_citizen_key(any_synt
         statements = any_synth.statements_of_role(any_synth.role_of(function))
         if any({"Ref": key_id} in as_list(s.get("Resource")) for s in statements):
             readers.add(function["Properties"]["Handler"] + "@" + function_id.split("Function")[0])
-    # Then they are those that link a citizen's requests (Open311 filings too), find a WhatsApp conversation or erase
-    # them (KVKK), and no one else
+    # Then they are those that link a citizen's requests (Open311 filings too), find a WhatsApp
+    # conversation or erase them (KVKK), and no one else
     assert {r.split("@")[1] for r in readers} == {
         "IntakeHandler", "WhatsAppHandler", "StaffHandler", "NotificationsNotifier", "NotificationsRelease",
         "NotificationsDigest", "PrivacyHandler", "PrivacyRetentionJob", "Open311Handler",
