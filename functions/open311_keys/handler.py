@@ -88,7 +88,7 @@ def issue_key(body: Annotated[KeyIn, Body()]) -> Response[IssuedKey]:
     tags=["open311"],
     security=SECURITY,
     responses={
-        **answers("Revoked", HTTPStatus.NOT_FOUND),
+        **answers("Revoked", HTTPStatus.NOT_FOUND, body=True),
         **error_responses((HTTPStatus.NOT_FOUND, "No key with this id")),
     },
 )

@@ -19,9 +19,13 @@ def test_the_public_routes_are_the_citizen_routes_and_the_webhook_only(dev_synth
     public = {
         r["Properties"]["RouteKey"] for r in routes if r["Properties"].get("AuthorizationType") == "NONE"
     }
-    # Then they are exactly the citizen routes (and Meta's webhook), public by design; every other
-    # route is a staff route behind the JWT authorizer (tests/infra/test_staff.py)
-    assert public == ROUTE_KEYS | WEBHOOK_ROUTE_KEYS
+    # Then they are exactly the citizen routes, Meta's webhook and Open311's (public by its
+    # specification), public by design; every other route is a staff route behind the JWT
+    # authorizer (tests/infra/test_staff.py)
+    from infra.capabilities.open311 import OPEN311_ROUTES
+
+    open311 = {f"{method.value} {path}" for path, method in OPEN311_ROUTES}
+    assert public == ROUTE_KEYS | WEBHOOK_ROUTE_KEYS | open311
 
 
 def test_every_route_proxies_to_the_intake_function(dev_synth: Synth) -> None:

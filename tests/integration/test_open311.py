@@ -371,3 +371,39 @@ def _resolve(table: str, code: str) -> None:
     workflow.apply(
         requests, routed, workflow.change_status(routed, change, SUPERVISOR, later, SHIPPED), routed.version
     )
+
+
+def test_open311_keys_are_issued_listed_and_revoked_by_an_admin_only(open311: Open311) -> None:
+    from functions.open311_keys import handler as admin_api
+
+    admin_api.keys.cache_clear()
+
+    def as_member(groups: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        event = http_event(method, path, json.dumps(body) if body is not None else None)
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "u-1", "cognito:groups": groups}}}
+        answer = admin_api.lambda_handler(event, LambdaContext(function_name="open311_keys"))
+        return answer["statusCode"], json.loads(answer.get("body") or "null")
+
+    new = {"client": "FixMyStreet İzmir", "operations": ["file"], "rate_per_minute": 30}
+    # When a supervisor tries to issue a key / Then it is refused: keys are the admins'
+    assert as_member("[supervisor]", "POST", "/staff/open311/keys", new)[0] == 403
+    # When an admin issues one
+    status, issued = as_member("[admin]", "POST", "/staff/open311/keys", new)
+    assert status == 201
+    # Then the key is shown once, and the table holds only its hash
+    key = issued["api_key"]
+    items = Table(open311.table).query_all(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "OPEN311#KEYS"}}
+    )
+    assert key not in json.dumps(items)
+    status, listed = as_member("[admin]", "GET", "/staff/open311/keys")
+    assert status == 200
+    assert [k["key_id"] for k in listed["keys"]] == [issued["key_id"]]
+    assert "api_key" not in listed["keys"][0]
+    # And the key files; once revoked, it no longer does
+    assert open311.file(key).status == 201
+    status, revoked = as_member("[admin]", "POST", f"/staff/open311/keys/{issued['key_id']}/revoke")
+    assert status == 200
+    assert revoked["revoked_at"]
+    assert open311.file(key).status == 403
+    assert as_member("[admin]", "POST", "/staff/open311/keys/0123456789abcdef/revoke")[0] == 404
