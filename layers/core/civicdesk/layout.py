@@ -34,6 +34,7 @@ class ItemType(StrEnum):
     CONVERSATION = "conversation"
     OUTBOUND = "outbound"
     DESTRUCTION = "destruction"
+    OPEN311_KEY = "open311_key"
 
 
 # --- a request's partition: the request, its timeline, its contact ---------------------------------
@@ -185,6 +186,25 @@ def tally_pk(code: str) -> str:
 
 HELD_NOTIFICATIONS_PK: Final = "HELD"
 """Messages quiet hours hold back, sorted by when they may go out: `<release time>#<event>`."""
+
+
+# --- Open311: API keys of client systems, and their rate-limit windows ---------------------------------
+
+OPEN311_PREFIX: Final = "OPEN311#"
+OPEN311_KEYS_PK: Final = f"{OPEN311_PREFIX}KEYS"
+"""Every issued key in one partition (a few dozen at most): listed by one Query, checked by one GetItem."""
+OPEN311_KEY_PREFIX: Final = "KEY#"
+OPEN311_RATE_PREFIX: Final = f"{OPEN311_PREFIX}RATE#"
+
+
+def open311_key_sk(key_hash: str) -> str:
+    """`KEY#<sha-256 of the key>`: the key itself is never stored; its id is the hash's first 16 digits."""
+    return f"{OPEN311_KEY_PREFIX}{key_hash}"
+
+
+def open311_rate_pk(key_id: str) -> str:
+    """`OPEN311#RATE#<key id>`: one counter item per key and minute (sort key `<yyyy-mm-ddThh:mm>`)."""
+    return f"{OPEN311_RATE_PREFIX}{key_id}"
 
 
 # --- Powertools Idempotency records ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     FIELD = "field"
     SOCIAL_MEDIA = "social_media"
     EMAIL = "email"
+    OPEN311 = "open311"  # another system's app or institution, through the Open311 GeoReport v2 API
 
 
 class Status(StrEnum):
