@@ -36,7 +36,7 @@ PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), 
 
 
 # The citizen API's routes, served through the distribution from the HTTP API (same origin).
-API_PATHS = ("/requests*", "/catalog")
+API_PATHS = ("/requests*", "/catalog", "/surveys/*")
 
 
 def content_security_policy() -> str:
@@ -160,6 +160,7 @@ class CitizenWeb(Construct):
         caches = {
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
             "/catalog": cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+            "/surveys/*": cloudfront.CachePolicy.CACHING_DISABLED,
         }
         distribution = cloudfront.Distribution(
             self,
