@@ -71,7 +71,9 @@ def get_surveys() -> Surveys:
     return Surveys(runtime.requests(), runtime.profile(), runtime.catalogue, clock=lambda: clock())
 
 
-Token = Annotated[str, Path(description="the one-time token of the survey link", min_length=10, max_length=100)]
+Token = Annotated[
+    str, Path(description="the one-time token of the survey link", min_length=10, max_length=100)
+]
 SURVEY_ERRORS = error_responses(
     (HTTPStatus.NOT_FOUND, "Not a link we sent"), (HTTPStatus.GONE, "The link has expired")
 )
@@ -251,7 +253,10 @@ def follow_up(
 
 def _no_store(body: Any, status: HTTPStatus) -> Response[Any]:
     return Response(
-        status_code=status.value, content_type="application/json", body=body, headers={"Cache-Control": "no-store"}
+        status_code=status.value,
+        content_type="application/json",
+        body=body,
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -49,7 +49,9 @@ class SurveyAnswered(BaseModel):
         "after the window: `POST /surveys/{token}/follow-up` files a new request linked to it)"
     )
     status: Status
-    due_at: datetime | None = Field(default=None, description="the new first-response deadline, when reopened")
+    due_at: datetime | None = Field(
+        default=None, description="the new first-response deadline, when reopened"
+    )
 
 
 class FollowUpIn(BaseModel):

@@ -69,7 +69,10 @@ class Surveys:
         """The request, its last resolution and its survey, in one Query (never the contact item)."""
         items = self.requests.table.query_all(
             KeyConditionExpression="pk = :pk AND sk >= :from",
-            ExpressionAttributeValues={":pk": {"S": layout.request_pk(code)}, ":from": {"S": layout.ENTRY_PREFIX}},
+            ExpressionAttributeValues={
+                ":pk": {"S": layout.request_pk(code)},
+                ":from": {"S": layout.ENTRY_PREFIX},
+            },
             ConsistentRead=True,
         )
         by_sk = {i[layout.SK]: i for i in items}
@@ -97,7 +100,10 @@ class Surveys:
         return Read(request, situation)
 
     def answered(self, code: str) -> bool:
-        return self.requests.table.get(layout.request_pk(code), layout.SURVEY_SK, projection=layout.PK) is not None
+        return (
+            self.requests.table.get(layout.request_pk(code), layout.SURVEY_SK, projection=layout.PK)
+            is not None
+        )
 
     # --- answering -----------------------------------------------------------------------------------
 
@@ -138,7 +144,9 @@ class Surveys:
         current = self.requests.get(code)
         return Result.REOPENED, current or request
 
-    def _reopen(self, request: ServiceRequest, now: datetime, via: Via, also: list[Put] | None = None) -> bool:
+    def _reopen(
+        self, request: ServiceRequest, now: datetime, via: Via, also: list[Put] | None = None
+    ) -> bool:
         entry = TimelineEntry(
             code=request.code,
             at=now,
@@ -150,7 +158,9 @@ class Surveys:
             actor=CITIZEN,
             detail={**_facts(request), "source": CITIZEN, "via": via.value},
         )
-        after = request.model_copy(update={"status": Status.REOPENED, "updated_at": now, "transfer_asked": None})
+        after = request.model_copy(
+            update={"status": Status.REOPENED, "updated_at": now, "transfer_asked": None}
+        )
         change = workflow.reopened(request, after, entry, self.catalogue())
         return self.requests.update(
             request,
@@ -202,7 +212,11 @@ class Surveys:
             language=old.language,
         )
         return intake.file_request(
-            new, catalogue=self.catalogue(), requests=self.requests, clock=lambda: now, draw_code=lambda: new_code
+            new,
+            catalogue=self.catalogue(),
+            requests=self.requests,
+            clock=lambda: now,
+            draw_code=lambda: new_code,
         )
 
 
@@ -223,7 +237,9 @@ def _facts(request: ServiceRequest) -> dict[str, str]:
     return facts
 
 
-def _answer_entry(request: ServiceRequest, answer: Answer, via: Via, at: datetime, result: Result) -> TimelineEntry:
+def _answer_entry(
+    request: ServiceRequest, answer: Answer, via: Via, at: datetime, result: Result
+) -> TimelineEntry:
     comment = (answer.comment or "").strip() or None
     return TimelineEntry(
         code=request.code,
@@ -244,7 +260,7 @@ def _answer_entry(request: ServiceRequest, answer: Answer, via: Via, at: datetim
 
 
 def _survey_item(code: str, answer: Answer, via: Via, at: datetime) -> dict[str, Any]:
-    """The answer's marker and figures (no comment: free text lives on the entry, where retention finds it)."""
+    """The answer's marker and figures; no comment (free text stays on the entry, for retention)."""
     return {
         layout.PK: layout.request_pk(code),
         layout.SK: layout.SURVEY_SK,
