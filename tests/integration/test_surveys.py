@@ -104,7 +104,8 @@ def test_the_resolution_sms_invites_to_a_survey_answered_once(
     assert (view.body["code"], view.body["status"], view.body["answered"], view.body["may_reopen"]) == (
         codes.display(code), "resolved", False, True,
     )  # fmt: skip
-    assert "555" not in json.dumps(view.body) and "lamba" not in json.dumps(view.body).lower()
+    assert "555" not in json.dumps(view.body)
+    assert "lamba" not in json.dumps(view.body).lower()
     # When the citizen answers: solved, 5, with a comment
     answer = {"solved": "yes", "score": 5, "comment": "Çok hızlıydınız, teşekkürler."}
     first = cloud.call("POST", f"/surveys/{token}", answer)
@@ -116,7 +117,8 @@ def test_the_resolution_sms_invites_to_a_survey_answered_once(
     assert request_item(cloud, code)["status"] == "resolved"
     # And the answer is one internal timeline entry: figures in its facts, the comment as a staff note
     entries = [i for i in partition(cloud, code) if i.get("type") == "survey_answered"]
-    assert len(entries) == 1 and entries[0]["public"] is False
+    assert len(entries) == 1
+    assert entries[0]["public"] is False
     assert entries[0]["note"] == "Çok hızlıydınız, teşekkürler."
     facts = entries[0]["detail"]
     assert {k: facts[k] for k in ("solved", "score", "via", "outcome", "channel")} == {
@@ -138,7 +140,8 @@ def test_its_event_for_the_reports_carries_figures_and_no_words(cloud: Cloud, da
     # When the entry becomes its domain event
     name, event = from_entry_item(entry)
     # Then it is SurveyAnswered, with what reports group and count by, and never the comment
-    assert name == "SurveyAnswered" and event.actor_type == "citizen"
+    assert name == "SurveyAnswered"
+    assert event.actor_type == "citizen"
     assert (event.facts["solved"], event.facts["score"], event.facts["comment"]) == ("partly", "3", "yes")
     assert "Ali" not in event.model_dump_json()
 
@@ -158,11 +161,11 @@ def test_not_solved_within_the_window_reopens_with_a_new_deadline(
         "reopened",
     )
     item = request_item(cloud, code)
-    assert item["status"] == "reopened" and item["work_pk"].endswith("#open")
+    assert item["status"] == "reopened"
+    assert item["work_pk"].endswith("#open")
     due = datetime.fromisoformat(item["due_at"].replace("Z", "+00:00"))
-    assert due > survey_clock[0] and due == datetime.fromisoformat(
-        answered.body["due_at"].replace("Z", "+00:00")
-    )
+    assert due > survey_clock[0]
+    assert due == datetime.fromisoformat(answered.body["due_at"].replace("Z", "+00:00"))
     assert item["due_pk"].startswith("DUE#")  # the SLA checker warns and flags it again
     # And the status change is public, by the citizen, with the department in its facts (the event staff hear)
     (change,) = [
@@ -170,8 +173,10 @@ def test_not_solved_within_the_window_reopens_with_a_new_deadline(
         for i in partition(cloud, code)
         if i.get("status") == "reopened" and i.get("type") == "status_changed"
     ]
-    assert change["actor"] == "citizen" and change["public"] is True
-    assert change["detail"]["source"] == "citizen" and change["detail"].get("department")
+    assert change["actor"] == "citizen"
+    assert change["public"] is True
+    assert change["detail"]["source"] == "citizen"
+    assert change["detail"].get("department")
     # And the citizen is told, with the new deadline
     settle(cloud)
     assert "yeniden acildi" in [m["text"] for m in sms_sent() if m["to"] == E164][-1]
@@ -194,9 +199,11 @@ def test_after_the_window_a_linked_follow_up_is_offered_instead(
     first = cloud.call("POST", f"/surveys/{token}/follow-up", body)
     second = cloud.call("POST", f"/surveys/{token}/follow-up", body)
     # Then one new request is filed, with the old one's code in its description and a link from the old one
-    assert first.status == second.status == 201 and first.body["code"] == second.body["code"]
+    assert first.status == second.status == 201
+    assert first.body["code"] == second.body["code"]
     new = codes.normalize(first.body["code"])
-    assert new and new != code
+    assert new
+    assert new != code
     assert (
         codes.display(code) in request_item(cloud, new)["description"]
         or code in request_item(cloud, new)["description"]
@@ -259,7 +266,8 @@ def test_whatsapp_buttons_answer_the_survey_and_not_solved_reopens(channel: Chan
     # When Ayşe taps "no", then 2 in the score list
     channel.say(wa.button_reply(AYSE, buttons[2]["reply"]["id"], "Hayır, çözülmedi"))
     scores = channel.api.messages(AYSE)[-1]["body"]["interactive"]
-    assert scores["type"] == "list" and len(scores["action"]["sections"][0]["rows"]) == 5
+    assert scores["type"] == "list"
+    assert len(scores["action"]["sections"][0]["rows"]) == 5
     channel.say(wa.list_reply(AYSE, scores["action"]["sections"][0]["rows"][1]["id"], "2"))
     # Then her answer is kept, the request is reopened, and she is told until when we will answer
     (entry,) = [i for i in channel.items() if i.get("type") == "survey_answered"]

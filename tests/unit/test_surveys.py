@@ -59,7 +59,8 @@ def test_the_reopen_window_is_the_profiles_days_after_the_resolution() -> None:
     until = RESOLVED + timedelta(days=PROFILE.surveys.reopen_days)
     situation = Situation(code=CODE, resolved=True, resolved_at=RESOLVED, reopen_until=until, answered=None)
     # Then it may be reopened up to the window's end, not after, and never once it is no longer resolved
-    assert situation.may_reopen(until) and not situation.may_reopen(until + timedelta(seconds=1))
+    assert situation.may_reopen(until)
+    assert not situation.may_reopen(until + timedelta(seconds=1))
     assert not situation.model_copy(update={"resolved": False}).may_reopen(RESOLVED)
 
 
@@ -98,7 +99,8 @@ def test_a_survey_tap_in_the_middle_of_a_new_request_keeps_its_draft() -> None:
     # When they tap a survey button of an older request
     outcome = tap(state.conversation, invite.solved_choices(CODE, Language.TR)[0][0])
     # Then the draft is untouched
-    assert outcome.conversation.draft == draft and outcome.survey_solved == (CODE, Solved.YES)
+    assert outcome.conversation.draft == draft
+    assert outcome.survey_solved == (CODE, Solved.YES)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +112,8 @@ def test_reopen_is_a_command_with_the_tracking_code(text: str, code: str) -> Non
     outcome = say(say(None, "Merhaba").conversation, text)
     # Then the service is asked to reopen that code (if it is theirs)
     assert words.command(text) is words.Command.REOPEN
-    assert outcome.reopen_of == code and outcome.status_of is None
+    assert outcome.reopen_of == code
+    assert outcome.status_of is None
 
 
 def test_reopen_without_a_code_explains_how() -> None:
@@ -122,8 +125,7 @@ def test_reopen_without_a_code_explains_how() -> None:
 def test_a_forged_survey_choice_is_not_an_answer() -> None:
     # Given a choice id that looks like the survey's but is not well-formed
     for choice in ("svy:7KRM4YP2T:maybe", "svs:7KRM4YP2T:no:9", "svs:7KRM4YP2T:no"):
-        outcome = d.step(
-            say(None, "Merhaba").conversation, d.Inbound(d.Kind.CHOICE, T0, choice=choice), CTX
-        )
+        outcome = d.step(say(None, "Merhaba").conversation, d.Inbound(d.Kind.CHOICE, T0, choice=choice), CTX)
         # Then nothing is answered
-        assert outcome.survey_answer is None and outcome.survey_solved is None
+        assert outcome.survey_answer is None
+        assert outcome.survey_solved is None
