@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from local.stack import free_port
 from tests.infra.synth import Synth
@@ -66,3 +67,26 @@ def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> I
         finally:
             process.terminate()
             process.wait(timeout=STOP_TIMEOUT)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make browser` (or apt-get install chromium) installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -67,6 +67,11 @@ NEVER_SUCCEEDS_HERE = {
     ),
     ("POST", "/staff/requests/{code}/classify"),
     ("PUT", "/staff/templates/{template_id}"),
+    # only a link signed with the citizen-index key and sent with a resolution (random tokens are 404):
+    # tests/integration/test_surveys.py and tests/e2e/test_survey_page.py answer with real links
+    ("GET", "/surveys/{token}"),
+    ("POST", "/surveys/{token}"),
+    ("POST", "/surveys/{token}/follow-up"),
 }
 
 

@@ -16,7 +16,7 @@ from civicdesk.requests import codes
 
 from .conftest import LocalStack
 from .staff import ROADS, Staff
-from .test_browser import DESKTOP, chromium, new_page  # noqa: F401  (chromium: a fixture)
+from .test_browser import DESKTOP, new_page
 from .test_notifications import outbox, post
 
 pytestmark = pytest.mark.browser
@@ -30,12 +30,12 @@ def staff(local_stack: LocalStack) -> Staff:
 
 
 @pytest.fixture
-def phone390(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:  # noqa: F811
+def phone390(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:
     yield from new_page(chromium, local_stack, PHONE_390)
 
 
 @pytest.fixture
-def desktop(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:  # noqa: F811
+def desktop(chromium: Browser, local_stack: LocalStack) -> Iterator[Page]:
     yield from new_page(chromium, local_stack, DESKTOP)
 
 
