@@ -1,5 +1,6 @@
 """Open311 in the template: every route of the specification, public behind the distribution; the
-key routes behind the staff authorizer; each function held to its own partitions, Query on two indexes, no Scan, no delete."""
+key routes behind the staff authorizer; each function held to its own partitions, Query on two
+indexes, no Scan, no delete."""
 
 from __future__ import annotations
 

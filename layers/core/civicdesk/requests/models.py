@@ -77,6 +77,8 @@ class EntryType(StrEnum):
     # staff: moved to another department (public: the citizen sees where it went) / asked for it
     TRANSFERRED = "transferred"
     TRANSFER_ASKED = "transfer_asked"
+    # the citizen's answer to the satisfaction survey (internal: staff and reports read it)
+    SURVEY_ANSWERED = "survey_answered"
 
 
 class _Frozen(BaseModel):
