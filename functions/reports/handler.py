@@ -158,6 +158,19 @@ def get_routing(first: From = None, last: To = None, department: Department = No
 
 
 @app.get(
+    "/staff/reports/satisfaction",
+    summary="Satisfaction survey answers (solved, scores) and reopen rates by department, category, place",
+    tags=["reports"],
+    security=SECURITY,
+    responses={200: {"description": "Answers, share solved, average score and reopen rate"}, **_ANSWERS},
+)
+def get_satisfaction(
+    first: From = None, last: To = None, department: Department = None
+) -> Response[c.SatisfactionReport]:
+    return _ok(service().satisfaction(staff(), _period(first, last), department), "satisfaction")
+
+
+@app.get(
     "/staff/reports/backlog",
     summary="Open requests now, by department and age",
     tags=["reports"],

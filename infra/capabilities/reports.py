@@ -37,10 +37,12 @@ COUNTED_EVENTS = (
     "CitizenReplied",
     "StatusChanged",
     "RequestOverdue",
+    "SurveyAnswered",
 )
 """The events that change what a request counts (its status, department, first response, flags).
-Notes, notifications, inbound messages, warnings and transfer asks change none of it."""
-REPORT_ROUTES = ("summary", "series", "places", "promise", "routing", "backlog")
+A survey answer adds its satisfaction figures. Notes, notifications, inbound messages, warnings
+and transfer asks change none of it."""
+REPORT_ROUTES = ("summary", "series", "places", "promise", "routing", "satisfaction", "backlog")
 """`GET /staff/reports/<name>`: a contract with the console and anyone reading the figures."""
 MAX_RECEIVES = 5
 TIMEOUT = Duration.seconds(30)

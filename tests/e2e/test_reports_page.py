@@ -59,7 +59,7 @@ def test_the_reports_page_draws_each_report_with_its_table_and_a_csv_that_matche
     page.goto(f"{local_stack.url}/staff/reports.html")
     page.wait_for_selector("body[data-loaded=true]")
     # Then every report has its chart and its table
-    for report in ("series", "categories", "neighbourhoods", "promise", "backlog"):
+    for report in ("series", "categories", "neighbourhoods", "promise", "satisfaction", "backlog"):
         assert page.locator(f"svg[data-chart={report}]").count() == 1, report
         assert page.locator(f"table[data-table={report}] tbody tr").count() >= 1, report
     assert "Erzene" in page.locator("table[data-table=neighbourhoods]").inner_text()

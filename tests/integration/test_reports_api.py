@@ -5,7 +5,7 @@ sees only their departments'), a re-delivered event counts once, bad periods get
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,9 @@ import pytest
 from civicdesk.requests import codes
 from tests.integration.conftest import Cloud, LambdaContext, http_event
 from tests.integration.test_router import settle
+from tests.integration.test_surveys import daytime, resolved_by_sms, survey_clock
+
+__all__ = ["daytime", "survey_clock"]  # fixtures shared with the survey tests
 
 ANALYST = {"sub": "an-1", "cognito:groups": "[analyst]"}
 SUPERVISOR = {"sub": "sup-1", "cognito:groups": "[supervisor]"}
@@ -136,3 +139,27 @@ def _every_report_answers_and_bad_periods_are_refused(cloud: Cloud) -> None:
     status, body = report(cloud, "summary", ANALYST, f"from={today.year - 3}-01-01&to={today.year - 3}-12-31")
     assert status == 200
     assert body["filed"]["current"] == 0
+
+
+def test_a_survey_answer_and_the_reopening_it_causes_are_in_the_satisfaction_report(
+    cloud: Cloud, daytime: None, survey_clock: list[datetime]
+) -> None:
+    # Given a resolved request whose citizen answers "not solved", 2 of 5, six days later (it reopens)
+    _code, token = resolved_by_sms(cloud)
+    survey_clock.append(datetime.now(UTC) + timedelta(days=6))
+    answered = cloud.call("POST", f"/surveys/{token}", {"solved": "no", "score": 2})
+    assert answered.body["result"] == "reopened"
+    # and the events reach the counter, one of them twice
+    settle(cloud)
+    # When an analyst asks for the satisfaction report
+    status, body = report(cloud, "satisfaction", ANALYST)
+    # Then the answer and the reopening count once, overall and by department, category and place
+    assert status == 200, body
+    overall = body["overall"]
+    assert (overall["answered"], overall["solved_no"], overall["solved_yes"]) == (1, 1, 0)
+    assert overall["scores"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 0}
+    assert (overall["average_score"], overall["share_solved"]) == (2.0, 0.0)
+    assert overall["reopened"] == 1
+    for rows in ("by_department", "by_category", "by_neighbourhood"):
+        assert sum(r["answered"] for r in body[rows]) == 1
+        assert sum(r["reopened"] for r in body[rows]) == 1

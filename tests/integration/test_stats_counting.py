@@ -3,9 +3,10 @@ however many duplicates, retries and races on one request.
 
 A randomised history writes requests and their entries as the system would (filing, routing or
 triage, a supervisor's routing, warnings, answers in time or late, transfers, resolutions,
-rejections, reopenings); the events of those writes reach the counting consumer late, out of order,
-twice, after failed attempts, and two at once on one request. At the end every counter item and
-every tally equals what `rebuild` computes from the table's requests and timelines.
+rejections, satisfaction survey answers, reopenings); the events of those writes reach the counting
+consumer late, out of order, twice, after failed attempts, and two at once on one request. At the end
+every counter item and every tally equals what `rebuild` computes from the table's requests and
+timelines.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class Life:
     rng: random.Random
     request: ServiceRequest
     clock: datetime
+    surveyed: bool = False
 
     def _entry(self, kind: EntryType, status: Status | None = None, **facts: str) -> TimelineEntry:
         self.clock += timedelta(minutes=self.rng.uniform(1, 60 * 30))
@@ -156,6 +158,11 @@ class Life:
                     return None
                 e = self._entry(EntryType.STATUS_CHANGED, status)
                 after = self._answered(r.model_copy(update={"status": status}), e)
+        elif r.status is Status.RESOLVED and not self.surveyed and rng.random() < 0.5:
+            self.surveyed = True  # the citizen answers the survey once; the request stays as it is
+            solved = rng.choice(["yes", "partly", "no"])
+            e = self._entry(EntryType.SURVEY_ANSWERED, None, solved=solved, score=str(rng.randint(1, 5)))
+            after = r
         elif r.status in (Status.RESOLVED, Status.REJECTED) and rng.random() < 0.2:
             e = self._entry(EntryType.STATUS_CHANGED, Status.REOPENED)
             after = r.model_copy(
@@ -332,6 +339,11 @@ def test_counters_kept_from_late_repeated_and_racing_events_equal_a_recount_of_t
     # and the history really had repeats and retries to shrug off
     assert outcomes[Counted.UNCHANGED] > 0
     assert outcomes[Counted.COUNTED] > len(lives)
+    # and the survey answers and reopenings were among what was counted
+    months = [v for (pk, sk), v in counters.items() if sk == "all" and pk.count("#") == 1]
+    answered, reopened = (sum(v.get(name, 0) for v in months) for name in ("sat_answered", "reopened"))
+    assert answered == sum(life.surveyed for life in lives) > 0
+    assert reopened > 0
 
 
 def test_a_request_filed_at_2330_utc_on_the_last_day_of_a_month_counts_on_the_first_of_the_next(

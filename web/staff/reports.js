@@ -230,6 +230,22 @@ function routing(data) {
     data.by_confidence.map((r) => [r.decile, r.routed, r.corrected, percent(r.kept_share)]));
 }
 
+function satisfaction(data) {
+  const section = reset("satisfaction");
+  const rows = [
+    ...[{ ...data.overall, name: { tr: "Tümü · All" } }, ...data.by_department].map((r) => ["Birim · Department", r]),
+    ...data.by_category.map((r) => ["Konu · Category", r]),
+    ...data.by_neighbourhood.map((r) => ["Mahalle · Neighbourhood", r]),
+  ];
+  horizontalBars(section, "satisfaction", [data.overall, ...data.by_department].filter((r) => r.average_score !== null)
+    .map((r, i) => ({ label: i === 0 ? "Tümü · All" : name(r), value: r.average_score })));
+  table(section, "satisfaction", ["", "", "Talep · Requests", "Yanıtlanan anket · Surveys answered", "Çözüldü · Solved",
+    "Kısmen · Partly", "Çözülmedi · Not solved", "Çözüldü payı · Share solved", "Ortalama puan (1–5) · Average score",
+    "Çözülen · Resolved", "Yeniden açılan · Reopened", "Yeniden açılma oranı · Reopen rate"],
+  rows.map(([dimension, r]) => [dimension, name(r), r.filed, r.answered, r.solved_yes, r.solved_partly, r.solved_no,
+    percent(r.share_solved), number(r.average_score), r.resolved, r.reopened, percent(r.reopen_rate)]));
+}
+
 function backlog(data) {
   const section = reset("backlog");
   const labels = Object.fromEntries(data.ages.map((a) => [a, `${a} gün · days`]));
@@ -269,12 +285,13 @@ async function show(form) {
   const query = new URLSearchParams({ from: form.from.value, to: form.to.value });
   status.textContent = "Yükleniyor · Loading…";
   try {
-    const [summary, over, where, kept, routed, open] = await Promise.all([
+    const [summary, over, where, kept, routed, satisfied, open] = await Promise.all([
       api(`/staff/reports/summary?${query}`),
       api(`/staff/reports/series?${query}&granularity=${form.granularity.value}`),
       api(`/staff/reports/places?${query}`),
       api(`/staff/reports/promise?${query}`),
       api(`/staff/reports/routing?${query}`),
+      api(`/staff/reports/satisfaction?${query}`),
       api("/staff/reports/backlog"),
     ]);
     totals(summary);
@@ -282,6 +299,7 @@ async function show(form) {
     places(where);
     promise(kept);
     routing(routed);
+    satisfaction(satisfied);
     backlog(open);
     const scope = summary.departments ? ` · ${summary.departments.join(", ")}` : "";
     status.textContent = `${summary.period.from} – ${summary.period.to} (${summary.period.time_zone})${scope}`;

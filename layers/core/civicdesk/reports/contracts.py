@@ -193,3 +193,30 @@ class Backlog(_Out):
     ages: list[str]
     total: int
     by_department: list[BacklogRow]
+
+
+class Satisfaction(_Out):
+    """The satisfaction survey's answers and reopenings of the requests filed in the period."""
+
+    code: str
+    name: Localized | None = None
+    filed: int
+    resolved: int = Field(description="resolved or closed now")
+    reopened: int = Field(description="reopened at least once (by the citizen or by staff)")
+    reopen_rate: float | None = Field(description="reopened / resolved now")
+    answered: int = Field(description="requests whose survey was answered")
+    solved_yes: int
+    solved_partly: int
+    solved_no: int
+    share_solved: float | None = Field(description="answered `yes` / answered")
+    scores: dict[str, int] = Field(description="how many answers gave each score, `1`..`5`")
+    average_score: float | None = Field(description="the mean score (1-5) of the answers")
+
+
+class SatisfactionReport(_Out):
+    period: PeriodOut
+    departments: list[str] | None
+    overall: Satisfaction
+    by_department: list[Satisfaction]
+    by_category: list[Satisfaction]
+    by_neighbourhood: list[Satisfaction]

@@ -17,7 +17,7 @@ from civicdesk.catalogue.model import Catalogue, Localized
 from civicdesk.reports import contracts as c
 from civicdesk.reports.periods import Granularity, Period, Plan, month_keys, month_of, months, plan
 from civicdesk.reports.store import StatsStore
-from civicdesk.reports.tally import FIRST_RESPONSE_HOURS, NONE, RESOLUTION_HOURS
+from civicdesk.reports.tally import FIRST_RESPONSE_HOURS, NONE, RESOLUTION_HOURS, SCORES
 
 AGES: tuple[tuple[str, int, int | None], ...] = (
     ("0-2", 0, 2),
@@ -378,6 +378,45 @@ class Reports:
             ],
         )
 
+    def satisfaction(self, period: Period, departments: frozenset[str] | None = None) -> c.SatisfactionReport:
+        """The survey's answers (solved, scores) and reopen rates: overall, by department, category and
+        neighbourhood."""
+        wanted = {v: self._plan(period, v, departments) for v in ("all", "category", "nbh")}
+        if departments is None:
+            wanted["department"] = self._plan(period, "department", None)
+        else:
+            for d in sorted(departments):
+                wanted[f"dept:{d}"] = plan(period, "all", self.today, d)
+        f = self._read(wanted)
+        if departments is None:
+            dept = f["department"]
+            by_department = [
+                _satisfaction(code, self._department_name(code), dept, f".{code}")
+                for code, _ in _busiest(dept.by("filed"))
+            ]
+        else:
+            by_department = [
+                _satisfaction(d, self._department_name(d), f[f"dept:{d}"], "")
+                for d in sorted(departments)
+                if f[f"dept:{d}"].get("filed")
+            ]
+        category, nbh = f["category"], f["nbh"]
+        neighbourhoods = {n.code: n.name for n in self.catalogue.neighbourhoods}
+        return c.SatisfactionReport(
+            period=self._period(period),
+            departments=sorted(departments) if departments is not None else None,
+            overall=_satisfaction("all", None, f["all"], ""),
+            by_department=by_department,
+            by_category=[
+                _satisfaction(code, self._category_name(code), category, f".{code}")
+                for code, _ in _busiest(category.by("filed"))
+            ],
+            by_neighbourhood=[
+                _satisfaction(code, neighbourhoods.get(code), nbh, f".{code}")
+                for code, _ in _busiest(nbh.by("filed"))
+            ],
+        )
+
     def backlog(self, departments: frozenset[str] | None = None) -> c.Backlog:
         """Open requests now, by department and days since filing: day items for the last
         `BACKLOG_DAYS` days, month items for the months before (their age is the month's)."""
@@ -442,6 +481,27 @@ def _changes(current: int, previous: int, year_ago: int) -> c.Change:
         year_ago=year_ago,
         change_previous=_change(current, previous),
         change_year=_change(current, year_ago),
+    )
+
+
+def _satisfaction(code: str, name: Localized | None, f: Figures, suffix: str) -> c.Satisfaction:
+    answered, resolved, reopened = (f.get(f"{n}{suffix}") for n in ("sat_answered", "resolved", "reopened"))
+    scores = {s: f.get(f"sat_score_{s}{suffix}") for s in SCORES}
+    scored = sum(scores.values())
+    return c.Satisfaction(
+        code=code,
+        name=name,
+        filed=f.get(f"filed{suffix}"),
+        resolved=resolved,
+        reopened=reopened,
+        reopen_rate=_share(reopened, resolved),
+        answered=answered,
+        solved_yes=f.get(f"sat_solved_yes{suffix}"),
+        solved_partly=f.get(f"sat_solved_partly{suffix}"),
+        solved_no=f.get(f"sat_solved_no{suffix}"),
+        share_solved=_share(f.get(f"sat_solved_yes{suffix}"), answered),
+        scores=scores,
+        average_score=round(sum(int(s) * n for s, n in scores.items()) / scored, 2) if scored else None,
     )
 
 

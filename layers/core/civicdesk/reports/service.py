@@ -80,5 +80,10 @@ class ReportsService:
     def routing(self, staff: Staff, period: Period, department: str | None = None) -> c.Routing:
         return self._reports().routing(period, self.departments(staff, department))
 
+    def satisfaction(
+        self, staff: Staff, period: Period, department: str | None = None
+    ) -> c.SatisfactionReport:
+        return self._reports().satisfaction(period, self.departments(staff, department))
+
     def backlog(self, staff: Staff, department: str | None = None) -> c.Backlog:
         return self._reports().backlog(self.departments(staff, department))

@@ -162,10 +162,13 @@ Mark = tuple[str, ...]
 
 
 def marks_of(event: Occurrence) -> dict[str, Mark]:
-    """What an event marks, if anything: the first routing, triage, transfer, resolution, reopening."""
+    """What an event marks, if anything: the first routing, triage, transfer, resolution, reopening,
+    satisfaction survey answer (one per request)."""
     key = (event.at, event.event_id)
     if event.entry_type == "transferred":
         return {"transfer": key}
+    if event.entry_type == "survey_answered":
+        return {"survey": (*key, event.facts.get("solved", ""), event.facts.get("score", ""))}
     if event.entry_type != "status_changed":
         return {}
     facts = event.facts
@@ -261,6 +264,7 @@ def vector(snapshot: Snapshot, digest: Digest) -> tuple[dict[str, int], dict[str
     triage = digest.get("triage")
     if triage:
         details[f"triage_{safe(triage[2])}"] = 1
+    details.update(satisfaction(digest.get("survey")))
     if auto and route:
         decile = _decile(route[3])
         details[f"conf_{decile}"] = 1
@@ -269,6 +273,24 @@ def vector(snapshot: Snapshot, digest: Digest) -> tuple[dict[str, int], dict[str
             details[f"conf_corrected_{decile}"] = 1
             details[f"model_corrected_{safe(route[4]) if route[4] else 'keywords'}"] = 1
     return {k: 1 for k, v in core.items() if v}, details
+
+
+SOLVED = ("yes", "partly", "no")
+SCORES = ("1", "2", "3", "4", "5")
+
+
+def satisfaction(survey: Mark | None) -> dict[str, int]:
+    """The survey's answer as counts: answered, solved yes/partly/no, the score's histogram bar.
+    Only requests with an answer count here, so tallies from before surveys were counted stay true."""
+    if survey is None:
+        return {}
+    solved, score = survey[2], survey[3]
+    counts = {"sat_answered": 1}
+    if solved in SOLVED:
+        counts[f"sat_solved_{solved}"] = 1
+    if score in SCORES:
+        counts[f"sat_score_{score}"] = 1
+    return counts
 
 
 def _decile(confidence: str) -> str:
@@ -301,12 +323,13 @@ def contribution(snapshot: Snapshot, digest: Digest, zone: ZoneInfo) -> Contribu
     channel, category = safe(snapshot.channel), safe(snapshot.category)
     nbh, department = safe(snapshot.neighbourhood), safe(snapshot.department)
     times = {k: v for k, v in details.items() if k.startswith(("frt_", "ttr_"))}
+    survey = {k: v for k, v in details.items() if k.startswith("sat_")}
     views: dict[str, dict[str, int]] = {
         "all": {**core, **details},
         "channel": {f"{name}.{channel}": n for name, n in core.items()},
-        "category": {f"{name}.{category}": n for name, n in {**core, **times}.items()},
-        "department": {f"{name}.{department}": n for name, n in {**core, **times}.items()},
-        "nbh": {f"{name}.{nbh}": n for name, n in core.items()},
+        "category": {f"{name}.{category}": n for name, n in {**core, **times, **survey}.items()},
+        "department": {f"{name}.{department}": n for name, n in {**core, **times, **survey}.items()},
+        "nbh": {f"{name}.{nbh}": n for name, n in {**core, **survey}.items()},
         "cat_nbh": {f"filed.{category}.{nbh}": 1},
     }
     series = {f"{name}.{channel}.{day:02d}": 1 for name in SERIES if core.get(name)}
