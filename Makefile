@@ -49,7 +49,7 @@ install: $(INSTALLED) $(CDK_CLI) ## virtual environment with pinned packages, an
 
 $(LAYER_DEPS): requirements/layer.txt | $(INSTALLED)
 	rm -rf build/layers/deps && mkdir -p build/layers/deps
-	$(BIN)/pip install -q --no-deps --only-binary=:all: --platform manylinux2014_aarch64 \
+	$(BIN)/pip install -q --no-deps --only-binary=:all: --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
 	  --implementation cp --python-version 3.13 --target build/layers/deps/python -r requirements/layer.txt
 	touch $@
 

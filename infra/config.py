@@ -55,6 +55,7 @@ class WafLimits:
 
 # Route keys of the HTTP API with their own throttle; every other route keeps the stage default.
 ROUTE_FILE = "POST /requests"
+ROUTE_PHOTOS = "POST /requests/photos"
 ROUTE_STATUS = "GET /requests/{code}"
 ROUTE_CATALOG = "GET /catalog"
 ROUTE_WEBHOOK = "POST /webhooks/whatsapp"
@@ -196,6 +197,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             profile=chosen,
             route_throttles={
                 ROUTE_FILE: Throttle(rate=10, burst=20),
+                ROUTE_PHOTOS: Throttle(rate=30, burst=60),
                 ROUTE_WEBHOOK: Throttle(rate=20, burst=40),
             },
             waf=WafLimits(window_seconds=300, filings_per_ip=100, requests_per_ip=1000),
@@ -217,6 +219,7 @@ def load_config(stage: str, context: ContextGetter) -> StageConfig:
             # The disaster-day plan (docs/capacity.md): 1 000 filings a second for ten minutes.
             route_throttles={
                 ROUTE_FILE: Throttle(rate=1200, burst=2400),
+                ROUTE_PHOTOS: Throttle(rate=1200, burst=2400),
                 ROUTE_STATUS: Throttle(rate=500, burst=1000),
                 ROUTE_CATALOG: Throttle(rate=200, burst=400),
                 ROUTE_WEBHOOK: Throttle(rate=300, burst=600),

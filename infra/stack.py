@@ -103,6 +103,8 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             privacy_url=self.web.url,
         )
+        self.intake.use_media(self.whatsapp.media, self.whatsapp.key)
+        self.web.allow_media(self.whatsapp.media.bucket_regional_domain_name)
         self.staff = StaffApi(
             self,
             "Staff",

@@ -304,9 +304,17 @@ def _create_buses(template: Template, created: LocalResources) -> None:
 
 def _create_buckets(template: Template, created: LocalResources) -> None:
     client = boto3.client("s3")
-    for logical_id, _props in resources(template, "AWS::S3::Bucket"):
+    for logical_id, props in resources(template, "AWS::S3::Bucket"):
         name = f"{PREFIX}-{logical_id}".lower()[:63]
         client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if props.get("CorsConfiguration"):  # the page's origin differs locally: any origin may post
+            rules = [
+                {"AllowedMethods": r["AllowedMethods"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"]}
+                for r in props["CorsConfiguration"]["CorsRules"]
+            ]
+            client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         created.refs[logical_id] = name
         created.attributes[logical_id] = {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.local"}
 

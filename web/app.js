@@ -27,6 +27,7 @@ const FIELD_INPUTS = {
   "contact.name": "contact-name",
   "contact.phone": "contact-phone",
   "contact.email": "contact-email",
+  photos: "photos",
 };
 
 // Messages that do not name their field: the error summary prefixes the field's label.
@@ -44,6 +45,7 @@ const state = {
   formAlert: null, // {key} or {errors: true}
   statuses: {}, // region id -> {key, vars}
   accepted: null, // the 201 answer being shown
+  photos: [], // [{id, name, status: uploading|uploaded|failed, key, done}]: the form's photos
   tracked: null, // the last request looked up
   view: null,
   municipality: null, // from config.json: names, contact line, KVKK facts (null: speak neutrally)
@@ -133,6 +135,7 @@ function applyTexts() {
   renderKinds();
   renderCatalogOptions();
   updateCounter();
+  renderPhotos();
   renderErrors();
   renderFormAlert();
   for (const [id, status] of Object.entries(state.statuses)) renderStatus(id, status);
@@ -439,7 +442,103 @@ function requestBody() {
     if (value) contact[field] = value;
   }
   if (Object.keys(contact).length) body.contact = contact;
+  const photos = state.photos.filter((p) => p.key).map((p) => p.key);
+  if (photos.length) body.photos = photos;
   return body;
+}
+
+// --- photos ----------------------------------------------------------------------------------------
+// Each photo goes straight to the private media bucket with a presigned POST the API signs for its
+// type and size (S3 refuses anything else); the request then names the uploads by key. Location and
+// other metadata are removed on our side before anyone at the municipality sees the photo.
+
+const MAX_PHOTOS = 3;
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/heic", "image/webp"];
+
+function photoType(file) {
+  if (PHOTO_TYPES.includes(file.type)) return file.type;
+  return /\.heic$/i.test(file.name) && !file.type ? "image/heic" : null; // some browsers leave HEIC untyped
+}
+
+async function addPhotos() {
+  const input = $("photos");
+  const files = [...input.files];
+  input.value = "";
+  const errors = [];
+  if (state.photos.length + files.length > MAX_PHOTOS) errors.push({ id: "photos", key: "errors.photoCount" });
+  for (const file of files.slice(0, Math.max(0, MAX_PHOTOS - state.photos.length))) {
+    const type = photoType(file);
+    if (!type) errors.push({ id: "photos", key: "errors.photoType", vars: { name: file.name } });
+    else if (file.size > MAX_PHOTO_BYTES) errors.push({ id: "photos", key: "errors.photoSize", vars: { name: file.name } });
+    else {
+      const photo = { id: crypto.randomUUID(), name: file.name, status: "uploading", key: null };
+      state.photos.push(photo);
+      photo.done = uploadPhoto(photo, file, type);
+    }
+  }
+  state.errors = state.errors.filter((e) => e.id !== "photos").concat(errors);
+  renderErrors();
+  renderPhotos();
+}
+
+async function uploadPhoto(photo, file, type) {
+  try {
+    const signed = await callApi("/requests/photos", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ content_type: type, size: file.size }),
+    });
+    const upload = await readJson(signed);
+    if (signed.status !== 201 || !upload?.url) throw new Error(String(signed.status));
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+    form.append("file", file); // last: S3 ignores fields after the file
+    const stored = await fetch(upload.url, { method: "POST", body: form, credentials: "omit", referrerPolicy: "no-referrer" });
+    if (!stored.ok) throw new Error(String(stored.status));
+    photo.key = upload.key;
+    photo.status = "uploaded";
+  } catch {
+    photo.status = "failed";
+  }
+  renderPhotos();
+}
+
+function removePhoto(id) {
+  state.photos = state.photos.filter((p) => p.id !== id);
+  renderPhotos();
+  $("photos").focus();
+}
+
+function renderPhotos() {
+  const list = $("photo-list");
+  list.replaceChildren(
+    ...state.photos.map((photo) => {
+      const item = document.createElement("li");
+      item.dataset.status = photo.status;
+      const name = document.createElement("span");
+      name.className = "photo-name";
+      name.textContent = photo.name;
+      const status = document.createElement("span");
+      status.className = "photo-status";
+      status.textContent = tx(`photos.${photo.status}`);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button button-secondary photo-remove";
+      remove.textContent = tx("photos.remove");
+      remove.setAttribute("aria-label", `${tx("photos.remove")}: ${photo.name}`);
+      remove.addEventListener("click", () => removePhoto(photo.id));
+      item.append(name, " ", status, " ", remove);
+      return item;
+    }),
+  );
+  $("photos").disabled = state.photos.length >= MAX_PHOTOS;
+}
+
+async function photosReady() {
+  await Promise.all(state.photos.map((p) => p.done));
+  if (state.photos.some((p) => p.status === "failed")) return [{ id: "photos", key: "errors.photoUpload" }];
+  return [];
 }
 
 async function submitRequest(event) {
@@ -452,6 +551,12 @@ async function submitRequest(event) {
   }
   showErrors([]);
   setSending(true);
+  const photoErrors = await photosReady();
+  if (photoErrors.length) {
+    setSending(false);
+    showErrors(photoErrors);
+    return;
+  }
   const body = JSON.stringify(requestBody());
   let response;
   try {
@@ -469,6 +574,8 @@ async function submitRequest(event) {
   setSending(false);
   if (response.status === 201 && data?.code) {
     state.submission = null;
+    state.photos = [];
+    renderPhotos();
     showSuccess(data);
   } else if (response.status === 422) {
     showErrors(serverErrors(data));
@@ -498,7 +605,7 @@ function setSending(sending) {
 function serverErrors(data) {
   const fields = Array.isArray(data?.fields) ? data.fields : [];
   const errors = fields.map((f) => {
-    const id = FIELD_INPUTS[f.field] ?? null;
+    const id = FIELD_INPUTS[f.field] ?? (String(f.field).startsWith("photos") ? "photos" : null);
     return { id, key: serverKey(f), vars: serverVars(id), message: String(f.message ?? "") };
   });
   if (!errors.some((e) => e.id)) {
@@ -898,6 +1005,7 @@ function bind() {
     $(id).addEventListener("input", updateAcknowledgement);
   }
   $("locate").addEventListener("click", locate);
+  $("photos").addEventListener("change", addPhotos);
   $("copy-code").addEventListener("click", copyCode);
   $("new-request").addEventListener("click", newRequest);
   $("track-form").addEventListener("submit", (event) => {

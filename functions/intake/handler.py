@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 from civicdesk import layout, runtime
 from civicdesk.catalogue.model import Catalogue
@@ -27,7 +28,8 @@ from civicdesk.core.settings import ApiSettings, load
 from civicdesk.profile.model import Profile
 from civicdesk.requests import citizens, codes, intake
 from civicdesk.requests import contracts as public_api
-from civicdesk.requests.models import Channel
+from civicdesk.requests.models import Channel, ServiceRequest
+from civicdesk.requests.photos import PhotoUploads
 from civicdesk.requests.repository import RequestRepository
 from civicdesk.surveys import contracts as survey_api
 from civicdesk.surveys import tokens
@@ -38,9 +40,22 @@ CATALOG_MAX_AGE = 300
 """Seconds a browser may reuse `GET /catalog`; the catalogue changes rarely and the ETag revalidates."""
 
 
+class IntakeSettings(ApiSettings):
+    media_bucket: str = Field(min_length=1, description="the private bucket the web form's photos go to")
+
+
 @cache
-def settings() -> ApiSettings:
-    return load(ApiSettings)
+def settings() -> IntakeSettings:
+    return load(IntakeSettings)
+
+
+def get_uploads() -> PhotoUploads:
+    return _uploads(settings().media_bucket)
+
+
+@cache
+def _uploads(bucket: str) -> PhotoUploads:
+    return PhotoUploads(bucket)
 
 
 app = JsonApi(max_body_bytes=lambda: settings().max_body_bytes)
@@ -94,6 +109,7 @@ def create_request(
     requests: Annotated[RequestRepository, Depends(get_requests)],
     catalogue: Annotated[Catalogue, Depends(get_catalogue)],
     profile: Annotated[Profile, Depends(get_profile)],
+    uploads: Annotated[PhotoUploads, Depends(get_uploads)],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[public_api.RequestAccepted]:
     if body.location:
@@ -109,10 +125,20 @@ def create_request(
         language=body.language,
         citizen=citizens.link(body.contact.phone if body.contact else None, runtime.citizen_key),
     )
+
+    def file() -> ServiceRequest:
+        """Photos are cleaned first (a non-image refuses the filing), their originals deleted once filed."""
+        photos = uploads.keep(body.photos) if body.photos else ()
+        filed = intake.file_request(
+            new.model_copy(update={"photos": photos}), catalogue=catalogue, requests=requests
+        )
+        uploads.discard(body.photos)
+        return filed
+
     request = runtime.filing_once(layout.INTAKE_IDEMPOTENCY_PK).file(
         idempotency_key,
         body.model_dump(mode="json"),
-        lambda: intake.file_request(new, catalogue=catalogue, requests=requests),
+        file,
         requests=requests,
         context=app.lambda_context,
     )
@@ -122,6 +148,35 @@ def create_request(
         status_code=HTTPStatus.CREATED.value,
         content_type="application/json",
         body=public_api.accepted(request),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.post(
+    "/requests/photos",
+    summary="Get a presigned upload for one photo (JPEG, PNG, HEIC or WebP, at most 10 MB)",
+    description="The page then posts the file straight to the private media bucket with the returned "
+    "fields; S3 refuses another type or a larger file. File the request with the keys (at most 3); "
+    "their location and other metadata are removed before anyone at the municipality sees them.",
+    tags=["citizen"],
+    responses={
+        201: {
+            "description": "Where and how to upload",
+            "content": {"application/json": {"model": public_api.PhotoUpload}},
+        },
+        **JSON_BODY_ERRORS,
+    },
+)
+def create_photo_upload(
+    body: Annotated[public_api.PhotoUploadIn, Body()],
+    uploads: Annotated[PhotoUploads, Depends(get_uploads)],
+) -> Response[public_api.PhotoUpload]:
+    signed = uploads.presign(body.content_type, body.size)
+    metrics.add_metric(name="PhotoUploadsSigned", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=HTTPStatus.CREATED.value,
+        content_type="application/json",
+        body=public_api.PhotoUpload(**signed),
         headers={"Cache-Control": "no-store"},
     )
 

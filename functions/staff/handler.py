@@ -64,6 +64,7 @@ def service() -> StaffService:
         queues=QueueReader(table),
         catalogue=runtime.catalogue,
         citizen_key=runtime.citizen_key,
+        duplicates=runtime.profile().duplicates,
     )
 
 
@@ -213,7 +214,7 @@ def suggest(body: Annotated[c.SuggestIn, Body()]) -> Response[c.SuggestionOut]:
 )
 def get_request(code: Code) -> Response[c.StaffRequest]:
     snapshot = service().read(staff(), _code(code))
-    body = c.staff_request(snapshot.request, snapshot.entries, snapshot.links, photos().url)
+    body = c.staff_request(snapshot.request, snapshot.entries, snapshot.links, photos().url, snapshot.likely)
     return ok(body, version=snapshot.request.version)
 
 

@@ -27,6 +27,7 @@ from infra.config import StageConfig, Throttle
 # Route key -> (path, method). Route keys are what API Gateway logs and what the local gateway maps.
 PUBLIC_ROUTES: dict[str, tuple[str, apigwv2.HttpMethod]] = {
     "POST /requests": ("/requests", apigwv2.HttpMethod.POST),
+    "POST /requests/photos": ("/requests/photos", apigwv2.HttpMethod.POST),
     "GET /requests/{code}": ("/requests/{code}", apigwv2.HttpMethod.GET),
     "GET /catalog": ("/catalog", apigwv2.HttpMethod.GET),
     "GET /surveys/{token}": ("/surveys/{token}", apigwv2.HttpMethod.GET),

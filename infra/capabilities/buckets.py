@@ -23,6 +23,7 @@ def private_bucket(
     holds: str,
     logs_prefix: str,
     lifecycle_rules: Sequence[s3.LifecycleRule],
+    cors: Sequence[s3.CorsRule] = (),
 ) -> s3.Bucket:
     """A versioned bucket no one outside the account reaches: KMS with `key`, TLS 1.2 only, retained,
     its server access logs in a bucket of their own (`access_logs_id`, kept a year).
@@ -59,5 +60,6 @@ def private_bucket(
         server_access_logs_bucket=access_logs,
         server_access_logs_prefix=logs_prefix,
         lifecycle_rules=list(lifecycle_rules),
+        cors=list(cors) or None,
         removal_policy=RemovalPolicy.RETAIN,
     )

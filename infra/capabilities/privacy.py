@@ -134,13 +134,14 @@ class Privacy(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
-                resources=[media.arn_for_objects("whatsapp/*")],
+                resources=[media.arn_for_objects("whatsapp/*"), media.arn_for_objects("web/*")],
             )
         )
         bucket = Stack.of(self).resolve(media.node.default_child.logical_id)  # type: ignore[union-attr]
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/whatsapp/*]",
-            "Destroys citizens' photos (whatsapp/<yyyy>/<mm>/<hash>) past their period or on erasure: every "
-            "version of an object whose key the request names; delete only, this prefix only.",
-        )
+        for prefix in ("whatsapp", "web"):
+            acknowledge(
+                role.node.find_child("DefaultPolicy"),
+                f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/*]",
+                "Destroys citizens' photos (whatsapp/<yyyy>/<mm>/<hash>; web/<id>.jpg and thumbnail) past "
+                "their period or on erasure: every version of an object the request names; delete only.",
+            )

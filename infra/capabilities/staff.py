@@ -95,6 +95,7 @@ class StaffApi(Construct):
         self.handler.grant_key_use(platform.key)
         platform.grant_citizen_key(role)
         media.grant_read(role, "whatsapp/*")
+        media.grant_read(role, "web/*")  # the web form's cleaned photos and thumbnails
         media_key.grant_decrypt(role)
         self._acknowledge(table.table_arn, media)
         self.authorizer = authorizers.HttpUserPoolAuthorizer(
@@ -122,6 +123,7 @@ class StaffApi(Construct):
         bucket = Stack.of(self).resolve(media.node.default_child.logical_id)  # type: ignore[union-attr]
         for finding in (
             f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/whatsapp/*]",
+            f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/web/*]",
             "AwsSolutions-IAM5[Action::s3:GetObject*]",
             "AwsSolutions-IAM5[Action::s3:GetBucket*]",
             "AwsSolutions-IAM5[Action::s3:List*]",
@@ -129,6 +131,7 @@ class StaffApi(Construct):
             acknowledge(
                 policy,
                 finding,
-                "Read-only on citizens' photos (whatsapp/<yyyy>/<mm>/<hash>): the function signs short-lived "
+                "Read-only on citizens' photos (whatsapp/<yyyy>/<mm>/<hash>, web/<id>.jpg: cleaned copies, "
+                "thumbnails): the function signs short-lived "
                 "links to them for staff; bucket.grant_read's object-read actions, this bucket only.",
             )

@@ -69,14 +69,15 @@ def identity_host(region: str = Aws.REGION) -> str:
     return f"cognito-idp.{region}.amazonaws.com"
 
 
-def content_security_policy(*connect: str) -> str:
+def content_security_policy(*connect: str, images: tuple[str, ...] = ()) -> str:
     """Nothing but our own files and our own origin (which serves the API too); no inline code.
-    `connect` adds origins fetches may go to (the console's sign-in endpoint)."""
+    `connect` adds origins fetches may go to (the console's sign-in endpoint, the media bucket the
+    citizen page posts photos to); `images` origins images may come from (the console's thumbnails)."""
     return "; ".join(
         (
             "default-src 'self'",
             " ".join(("connect-src 'self'", *connect)),
-            "img-src 'self'",
+            " ".join(("img-src 'self'", *images)),
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -180,6 +181,22 @@ class CitizenWeb(Construct):
                 ]
             ),
         )
+
+    def allow_media(self, bucket_domain: str) -> None:
+        """The media bucket (known only once the WhatsApp channel made it): the citizen page posts photos
+        to it, the console shows thumbnails from it (short-lived presigned links)."""
+        media = f"https://{bucket_domain}"
+        policies = (
+            (self.headers, content_security_policy(media)),
+            (self.console_headers, content_security_policy(f"https://{identity_host()}", images=(media,))),
+        )
+        for policy, csp in policies:
+            cfn = policy.node.default_child
+            assert isinstance(cfn, cloudfront.CfnResponseHeadersPolicy)
+            cfn.add_property_override(
+                "ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy",
+                csp,
+            )
 
     def _api_behavior(
         self,

@@ -28,6 +28,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from civicdesk import layout
+from civicdesk.requests.photos import PHOTO_PREFIX, UPLOAD_PREFIX
 from infra import names
 from infra.capabilities import partitions
 from infra.capabilities.buckets import private_bucket
@@ -40,6 +41,9 @@ from infra.nag import acknowledge
 WEBHOOK_PATH = "/webhooks/whatsapp"
 WEBHOOK_ROUTES = (apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST)
 MEDIA_PREFIX = "whatsapp/"
+WEB_PHOTOS_PREFIX = PHOTO_PREFIX  # the web form's cleaned photos share the bucket and its retention
+UPLOADS_PREFIX = UPLOAD_PREFIX
+DEV_CLOUDFRONT = "https://*.cloudfront.net"
 UNSET_CREDENTIAL = "REPLACE_ME"  # civicdesk.whatsapp.config.PLACEHOLDER (the function refuses it)
 GENERATED_FIELD = "verify_token"
 """We choose the verify token (and enter it in Meta's dashboard): the stack generates it."""
@@ -169,6 +173,34 @@ class WhatsAppChannel(Construct):
                     noncurrent_version_expiration=Duration.days(30),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
+                # The web form's photos: cleaned copies live as long as WhatsApp's; originals (with their
+                # EXIF) are deleted at filing, and an upload never filed is gone within a day.
+                s3.LifecycleRule(
+                    id="web-retention",
+                    prefix=WEB_PHOTOS_PREFIX,
+                    expiration=Duration.days(config.retention.free_text_days),
+                    noncurrent_version_expiration=Duration.days(30),
+                ),
+                s3.LifecycleRule(
+                    id="uploads",
+                    prefix=UPLOADS_PREFIX,
+                    expiration=Duration.days(1),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
+            ],
+            # The citizen page posts photos straight to the bucket (presigned POST) from its origin: the
+            # stage's web origins (not the distribution's own domain: the page's CSP names this bucket, so
+            # the bucket cannot name the distribution back); outside prod, also any CloudFront domain.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST],
+                    allowed_origins=[
+                        *config.cors_allow_origins,
+                        *(() if config.is_prod else (DEV_CLOUDFRONT,)),
+                    ],
+                    allowed_headers=["*"],
+                    max_age=3000,
+                )
             ],
         )
 

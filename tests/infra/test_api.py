@@ -11,6 +11,7 @@ from tests.infra.synth import Synth
 
 ROUTE_KEYS = {
     "POST /requests",
+    "POST /requests/photos",
     "GET /requests/{code}",
     "GET /catalog",
     "GET /surveys/{token}",

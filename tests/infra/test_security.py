@@ -53,6 +53,8 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::<WebSite[0-9A-F]{8}\.Arn>/\*\]",
         # WhatsApp photos: put and tag under the whatsapp/ prefix of the media bucket (keys made per message)
         r"AwsSolutions-IAM5\[Resource::<WhatsAppMedia[0-9A-F]{8}\.Arn>/whatsapp/\*\]",
+        # web form photos: presigned uploads under uploads/, cleaned copies and thumbnails under web/
+        r"AwsSolutions-IAM5\[Resource::<WhatsAppMedia[0-9A-F]{8}\.Arn>/(uploads|web)/\*\]",
         # classifier models: the retrain job reads and writes, the Classify task reads, under models/
         r"AwsSolutions-IAM5\[Resource::<LearningModels[0-9A-F]{8}\.Arn>/models/\*\]",
         # the staff API: Query on the table's indexes (its queues), and reading photos to sign links
@@ -263,9 +265,12 @@ def test_table_users_may_use_the_table_key_and_no_other(
     key_id = table["Properties"]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
     # When we collect its KMS permissions
     kms = [st for st in statements if any(a.startswith("kms:") for a in as_list(st["Action"]))]
-    # Then they name the table's key only
+    # Then they name the table's key only (and intake the media bucket's, for the web form's photos)
+    keys = {key_id}
+    if handler == names.HANDLER_INTAKE:
+        keys.add(next(k for k in dev_synth.resources("AWS::KMS::Key") if k.startswith("WhatsAppKey")))
     assert kms
-    assert all(st["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]} for st in kms)
+    assert all(st["Resource"] in [{"Fn::GetAtt": [k, "Arn"]} for k in keys] for st in kms)
 
 
 def test_wildcard_resources_are_only_for_actions_without_resource_scoping(any_synth: Synth) -> None:

@@ -147,14 +147,23 @@ def test_security_headers_are_strict(any_synth: Synth, page: str) -> None:
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
 
 
+def _media_domain(synth: Synth) -> Any:
+    (bucket_id,) = [
+        k for k in synth.resources("AWS::S3::Bucket") if re.fullmatch(r"WhatsAppMedia[0-9A-F]{8}", k)
+    ]
+    return {"Fn::GetAtt": [bucket_id, "RegionalDomainName"]}
+
+
 def test_the_csp_allows_our_own_origin_only(any_synth: Synth) -> None:
     # Given the CSP as the template builds it
     parts = _csp_parts(any_synth)
-    text = "".join(p if isinstance(p, str) else "<TOKEN>" for p in parts)
+    media = _media_domain(any_synth)
+    text = "".join(p if isinstance(p, str) else "<MEDIA>" if p == media else "<TOKEN>" for p in parts)
     directives = dict(d.strip().split(" ", 1) for d in text.split(";") if " " in d.strip())
-    # Then everything, fetches to the API included, stays on our own origin
+    # Then everything, fetches to the API included, stays on our own origin; photos go to the media bucket
     assert directives["default-src"] == "'self'"
-    assert directives["connect-src"] == "'self'"
+    assert directives["connect-src"] == "'self' https://<MEDIA>"
+    assert directives["img-src"] == "'self'"
     assert "<TOKEN>" not in text
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
@@ -178,12 +187,14 @@ def test_the_web_url_is_an_output(dev_synth: Synth) -> None:
 def test_the_console_may_fetch_from_its_sign_in_endpoint_and_nothing_else(any_synth: Synth) -> None:
     # Given the console's CSP as the template builds it
     parts = _csp_parts(any_synth, "staff console")
-    text = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+    media = _media_domain(any_synth)
+    text = "".join(p if isinstance(p, str) else "<MEDIA>" if p == media else f"<{p['Ref']}>" for p in parts)
     directives = dict(d.strip().split(" ", 1) for d in text.split(";") if " " in d.strip())
-    # Then it differs from the page's only in one origin fetches may reach: Cognito in the stack's region
+    # Then it differs from the page's only in one origin fetches may reach: Cognito in the stack's region,
+    # and in images: the thumbnails of the media bucket (short-lived presigned links)
     assert directives["connect-src"] == "'self' https://cognito-idp.<AWS::Region>.amazonaws.com"
     assert directives["default-src"] == "'self'"
-    assert directives["img-src"] == "'self'"
+    assert directives["img-src"] == "'self' https://<MEDIA>"
     assert "unsafe" not in text
     assert "*" not in text
 

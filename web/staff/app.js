@@ -107,6 +107,41 @@ function timeElement(iso) {
   return time;
 }
 
+// Likely duplicates: the API's hints (same category, recent, close by or similar words), each a link to
+// that request and a button that prepares this one's rejection as its duplicate (staff still confirm).
+function renderLikely(data) {
+  const hints = data.likely_duplicates || [];
+  $("request-likely").hidden = hints.length === 0;
+  $("request-likely-list").replaceChildren(
+    ...hints.map((hint) => {
+      const item = element("li");
+      item.dataset.code = hint.code;
+      const link = element("a", hint.code, "code");
+      link.href = `#/r/${hint.code}`;
+      const why = hint.reason === "nearby"
+        ? tx("request.likelyNearby", { metres: Math.round(hint.distance_m) })
+        : tx("request.likelySimilar", { share: Math.round((hint.similarity || 0) * 100) });
+      const use = element("button", tx("request.likelyUse"), "button button-secondary");
+      use.type = "button";
+      use.hidden = !may("change_status");
+      use.addEventListener("click", () => {
+        const form = $("status-form");
+        form.querySelector("[name=status]").value = "rejected";
+        form.querySelector("[name=status]").dispatchEvent(new Event("change", { bubbles: true }));
+        const reason = form.querySelector("[name=reason]");
+        if (reason) {
+          reason.value = "duplicate";
+          reason.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        $("status-duplicate").value = hint.code;
+        $("status-duplicate").focus();
+      });
+      item.append(link, ` · ${tx(`status.${hint.status}`)} · ${why} `, use);
+      return item;
+    }),
+  );
+}
+
 function element(tag, text, className) {
   const el = document.createElement(tag);
   if (text !== undefined && text !== null) el.textContent = text;
@@ -915,7 +950,16 @@ function renderRequest() {
       ? data.photos.map((photo, index) => {
           const item = element("li");
           const link = element("a", tx("request.photo", { n: index + 1 }));
-          link.href = photo.url; // a short-lived private link, opened in its own tab, never loaded here
+          link.href = photo.url; // a short-lived private link, opened in its own tab
+          if (photo.thumbnail_url) {
+            // web form photos have a cleaned thumbnail (no EXIF/GPS): shown here, the full copy a click away
+            const thumb = element("img");
+            thumb.src = photo.thumbnail_url;
+            thumb.alt = tx("request.photo", { n: index + 1 });
+            thumb.className = "thumb";
+            thumb.loading = "lazy";
+            link.replaceChildren(thumb);
+          }
           link.target = "_blank";
           link.rel = "noopener noreferrer";
           item.append(link);
@@ -923,6 +967,7 @@ function renderRequest() {
         })
       : [element("li", tx("request.noPhotos"), "muted")]),
   );
+  renderLikely(data);
   $("request-timeline").replaceChildren(...data.timeline.map(timelineItem));
   // Actions: what the role may do (the API decides again on every call).
   $("reply-form").hidden = !may("reply");

@@ -24,6 +24,7 @@ from civicdesk.privacy.repository import Held, PrivacyRepository
 from civicdesk.profile.model import Profile
 from civicdesk.requests.citizens import citizen_id
 from civicdesk.requests.models import OPEN_STATUSES, Contact, EntryType, ServiceRequest, TimelineEntry
+from civicdesk.requests.photos import with_thumbnails
 from civicdesk.requests.repository import RequestRepository
 from civicdesk.staff import policy
 from civicdesk.staff.identity import Staff
@@ -112,7 +113,7 @@ class Privacy:
     ) -> bool:
         request, at = held.request, self.clock()
         if request.photos:
-            removed = self.media.destroy(request.photos)
+            removed = self.media.destroy(with_thumbnails(request.photos))
             if done is not None:
                 done.photos += removed
         kinds = destroyed_kinds(request, contact=held.contact is not None)

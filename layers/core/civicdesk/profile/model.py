@@ -159,6 +159,20 @@ class Surveys(_Frozen):
     invite_sms: Localized = Field(description="its short SMS form, without ı, ş, ğ, ç")
 
 
+class DuplicateRules(_Frozen):
+    """When the staff view calls another request a likely duplicate of this one (a hint, not a merge)."""
+
+    days: int = Field(default=7, gt=0, description="filed within this many days of each other")
+    distance_m: float = Field(default=150, gt=0, description="both pinned, at most this far apart")
+    similarity: float = Field(
+        default=0.35,
+        gt=0,
+        le=1,
+        description="or in the same neighbourhood with this share of words in common",
+    )
+    max_read: int = Field(default=100, gt=0, le=1000, description="index items read per status, newest first")
+
+
 class SampleYear(_Frozen):
     """The shape of a typical year (relative weights), for `make run` and `make seed-year`."""
 
@@ -194,6 +208,7 @@ class Profile(_Frozen):
     neighbourhoods: tuple[Neighbourhood, ...]
     notifications: Notifications
     surveys: Surveys
+    duplicates: DuplicateRules = DuplicateRules()
     templates: tuple[ResponseTemplate, ...] = Field(
         default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
     )

@@ -199,7 +199,7 @@ class Satisfaction(_Out):
     """The satisfaction survey's answers and reopenings of the requests filed in the period."""
 
     code: str
-    name: Localized | None = None
+    name: Localized | str | None = None
     filed: int
     resolved: int = Field(description="resolved or closed now")
     reopened: int = Field(description="reopened at least once (by the citizen or by staff)")

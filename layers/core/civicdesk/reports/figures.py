@@ -484,7 +484,7 @@ def _changes(current: int, previous: int, year_ago: int) -> c.Change:
     )
 
 
-def _satisfaction(code: str, name: Localized | None, f: Figures, suffix: str) -> c.Satisfaction:
+def _satisfaction(code: str, name: Localized | str | None, f: Figures, suffix: str) -> c.Satisfaction:
     answered, resolved, reopened = (f.get(f"{n}{suffix}") for n in ("sat_answered", "resolved", "reopened"))
     scores = {s: f.get(f"sat_score_{s}{suffix}") for s in SCORES}
     scored = sum(scores.values())

@@ -7,7 +7,7 @@ timeline only, and the contact item is never read on this path.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -87,6 +87,31 @@ class NewRequestIn(BaseModel):
     location: LocationIn | None = None
     contact: ContactIn | None = None
     language: Language = Language.TR
+    photos: list[Annotated[str, Field(pattern=r"^uploads/[0-9a-f]{32}$")]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="keys from `POST /requests/photos`, each uploaded before filing (at most 3)",
+    )
+
+
+class PhotoUploadIn(BaseModel):
+    """A photo the page is about to upload: what it is and how big."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Literal["image/jpeg", "image/png", "image/heic", "image/webp"] = Field(
+        description="the file's type; the upload must be sent with exactly this Content-Type"
+    )
+    size: int = Field(gt=0, le=10 * 1024 * 1024, description="bytes; at most 10 MB")
+
+
+class PhotoUpload(BaseModel):
+    """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
+
+    key: str = Field(description="what to list in `photos` when filing")
+    url: str
+    fields: dict[str, str] = Field(description="form fields to send before the file, as they are")
+    expires_in: int = Field(description="seconds the upload may start in")
 
 
 class RequestAccepted(BaseModel):

@@ -6,6 +6,7 @@ rules); outputs never carry contact data except `ContactOut`, which only the aud
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -30,8 +31,10 @@ from civicdesk.requests.models import (
     Status,
     TimelineEntry,
 )
+from civicdesk.requests.photos import thumbnail_key
 from civicdesk.routing.classifier import Classification
 from civicdesk.staff import policy
+from civicdesk.staff.duplicates import Likely
 from civicdesk.staff.identity import Role, Staff
 from civicdesk.staff.workflow import StatusChange
 
@@ -206,6 +209,9 @@ class StaffEntry(BaseModel):
 class Photo(BaseModel):
     key: str
     url: str = Field(description="a link valid for a few minutes")
+    thumbnail_url: str | None = Field(
+        default=None, description="a small copy (web form photos), a link valid for a few minutes"
+    )
 
 
 class Clocks(BaseModel):
@@ -220,6 +226,23 @@ class Clocks(BaseModel):
 class Link(BaseModel):
     code: str
     relation: str
+
+
+class LikelyDuplicate(BaseModel):
+    """Another request that looks like the same problem (a hint: merging is rejecting with `duplicate_of`)."""
+
+    code: str
+    status: Status
+    created_at: datetime
+    neighbourhood: str | None
+    reason: Literal["nearby", "similar_text"] = Field(
+        description="`nearby`: both pinned within the profile's distance; `similar_text`: same "
+        "neighbourhood, similar words"
+    )
+    distance_m: float | None = Field(default=None, description="metres apart (`nearby`)")
+    similarity: float | None = Field(
+        default=None, description="share of words in common, 0-1 (`similar_text`)"
+    )
 
 
 class StaffRequest(BaseModel):
@@ -243,6 +266,10 @@ class StaffRequest(BaseModel):
     referred_to: str | None
     transfer_asked: str | None
     duplicates: list[Link] = Field(description="requests closed as duplicates of this one")
+    likely_duplicates: list[LikelyDuplicate] = Field(
+        default_factory=list,
+        description="open requests of the same category filed in recent days, close by or with similar words",
+    )
     timeline: list[StaffEntry]
     version: int
 
@@ -329,7 +356,11 @@ def queue_item(request: ServiceRequest, now: datetime) -> QueueItem:
 
 
 def staff_request(
-    request: ServiceRequest, entries: list[TimelineEntry], links: list[Item], photo_url: Any
+    request: ServiceRequest,
+    entries: list[TimelineEntry],
+    links: list[Item],
+    photo_url: Any,
+    likely: Sequence[Likely] = (),
 ) -> StaffRequest:
     """The whole request for staff; `photo_url(key)` gives a short-lived link to a photo."""
     return StaffRequest(
@@ -346,7 +377,10 @@ def staff_request(
         created_at=request.created_at,
         updated_at=request.updated_at,
         has_contact=request.has_contact,
-        photos=[Photo(key=k, url=photo_url(k)) for k in request.photos],
+        photos=[
+            Photo(key=k, url=photo_url(k), thumbnail_url=photo_url(t) if (t := thumbnail_key(k)) else None)
+            for k in request.photos
+        ],
         clocks=Clocks(
             due_at=request.due_at,
             first_response_at=request.first_response_at,
@@ -360,6 +394,18 @@ def staff_request(
         referred_to=request.referred_to,
         transfer_asked=request.transfer_asked,
         duplicates=[Link(code=codes.display(str(i["linked"])), relation=str(i["relation"])) for i in links],
+        likely_duplicates=[
+            LikelyDuplicate(
+                code=codes.display(f.request.code),
+                status=f.request.status,
+                created_at=f.request.created_at,
+                neighbourhood=f.request.neighbourhood,
+                reason=f.reason,
+                distance_m=f.distance_m,
+                similarity=f.similarity,
+            )
+            for f in likely
+        ],
         timeline=[
             StaffEntry(
                 at=e.at,

@@ -8,19 +8,21 @@ every read of personal data is audited before the data is returned.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from civicdesk.catalogue.model import Catalogue
 from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.clock import Clock, utc_now
 from civicdesk.core.dynamo import Item
 from civicdesk.core.errors import InvalidInput, PreconditionFailed, RequestNotFound
+from civicdesk.profile.model import DuplicateRules
 from civicdesk.requests import intake
 from civicdesk.requests.citizens import citizen_id, link
-from civicdesk.requests.models import Contact, ServiceRequest, TimelineEntry
+from civicdesk.requests.models import OPEN_STATUSES, Contact, ServiceRequest, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
 from civicdesk.routing.classifier import Classification, Classifier
 from civicdesk.staff import policy, workflow
+from civicdesk.staff.duplicates import DuplicateFinder, Likely, likely
 from civicdesk.staff.identity import Staff
 from civicdesk.staff.policy import Action
 from civicdesk.staff.queue import Filters, QueuePage, QueueReader
@@ -36,6 +38,7 @@ class Snapshot:
     request: ServiceRequest
     entries: list[TimelineEntry]
     links: list[Item]
+    likely: list[Likely] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class StaffService:
     catalogue: Callable[[], Catalogue]
     citizen_key: Callable[[], str]
     clock: Clock = utc_now
+    duplicates: DuplicateRules = field(default_factory=DuplicateRules)
 
     # --- filing and finding -------------------------------------------------------------------------
 
@@ -85,7 +89,14 @@ class StaffService:
             raise RequestNotFound(code)
         request, entries = found
         self._visible(staff, Action.READ, request)
-        return Snapshot(request, entries, self.staff_items.links(code))
+        return Snapshot(request, entries, self.staff_items.links(code), self.likely_duplicates(request))
+
+    def likely_duplicates(self, request: ServiceRequest) -> list[Likely]:
+        """Requests that look like the same problem, while this one is still open and not merged."""
+        if request.status not in OPEN_STATUSES or request.duplicate_of is not None:
+            return []
+        finder = DuplicateFinder(self.requests.table)
+        return likely(request, finder.candidates(request, self.duplicates), self.duplicates)
 
     def contact(self, staff: Staff, code: str, reason: str) -> Contact | None:
         """The citizen's contact details; the read is audited first (who, when, which request, why)."""
