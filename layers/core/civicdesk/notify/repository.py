@@ -42,6 +42,16 @@ class NotifyRepository:
     def release(self, sort_key: str) -> None:
         self.table.client.delete_item(TableName=self.table.name, Key=key(HELD_PK, sort_key))
 
+    def linked(self, code: str) -> list[str]:
+        """The codes of the requests merged into this one (its `LINK#` items, written by the merge)."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :link)",
+            ExpressionAttributeValues=serialize(
+                {":pk": layout.request_pk(code), ":link": layout.LINK_PREFIX}
+            ),
+        )
+        return sorted(str(i["linked"]) for i in items if i.get("relation") == "duplicate")
+
     def entry(self, code: str, at_iso: str, entry_type: EntryType) -> TimelineEntry | None:
         """The timeline entry an event was made from (its code, time and type name it)."""
         items = self.table.query_all(

@@ -150,13 +150,18 @@ class Notifier:
         if request is None:
             return self._count(Outcome.GONE)
         recipient = plan.channel_for(request, self.requests.get_contact(notice.code), stage)
-        if recipient is None:
+        linked = self.held.linked(notice.code) if stage is Stage.RESOLVED else []
+        if recipient is None and not linked:
             return self._count(Outcome.NO_CHANNEL)
         release = plan.release_time(self.clock(), stage, self.profile) if hold and self.quiet_hours else None
         if release is not None:
             self._hold(notice, release)
             return self._count(Outcome.HELD)
         entry_text = self._entry_text(notice) if stage in _NEEDS_TEXT else None
+        for code in linked:  # citizens whose requests were merged into this one hear of its resolution
+            self._tell_linked(notice, code, entry_text, final_attempt)
+        if recipient is None:
+            return self._count(Outcome.NO_CHANNEL)
         message = plan.compose(
             stage,
             request,
@@ -176,6 +181,34 @@ class Notifier:
                 self._record_failure(request, recipient, stage)
             raise
         return self._count(Outcome.SENT)
+
+    def _tell_linked(self, notice: Notice, code: str, entry_text: str | None, final_attempt: bool) -> None:
+        """One merged request's citizen, on their own channel, once per (event, request, channel)."""
+        duplicate = self.requests.get(code)
+        if duplicate is None or duplicate.duplicate_of != notice.code:
+            return  # erased, or no longer merged into this one
+        stage = Stage.ORIGINAL_RESOLVED
+        recipient = plan.channel_for(duplicate, self.requests.get_contact(code), stage)
+        if recipient is None:
+            self._count(Outcome.NO_CHANNEL)
+            return
+        message = plan.compose(
+            stage,
+            duplicate,
+            self.profile,
+            self.catalogue(),
+            entry_text=entry_text,
+            public_url=self.public_url,
+            via=recipient.via,
+        )
+        envelope = {"key": f"{notice.key}#{code}#{recipient.via.value}", "stage": stage.value}
+        try:
+            self._deliver_once(envelope=envelope, request=duplicate, recipient=recipient, message=message)
+        except (ClientError, BotoCoreError, CloudApiError):
+            if final_attempt:
+                self._record_failure(duplicate, recipient, stage)
+            raise
+        self._count(Outcome.SENT)
 
     def escalate(self, notice: Notice, publish: Callable[[str, str], str], subject: str, text: str) -> None:
         """A staff alert (supervisors' topic), once per event however often it is delivered."""

@@ -15,6 +15,7 @@ class Stage(StrEnum):
     REJECTED = "rejected"  # closed without action, with the reason
     REFERRED = "referred"  # another institution's: where to turn
     DUPLICATE = "duplicate"  # already reported: follow the other code
+    ORIGINAL_RESOLVED = "original_resolved"  # the request theirs was merged into is resolved
     REOPENED = "reopened"
     OVERDUE = "overdue"  # the 48-hour promise was missed: an apology and what happens next
 
