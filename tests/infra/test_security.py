@@ -227,13 +227,14 @@ def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synt
     assert _dynamodb_actions(statements) == INTAKE_DYNAMODB_ACTIONS
     assert all(st["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]} for st in dynamodb)
     # And each only on the partitions filing and following a request need: never the catalogue for
-    # writing, no conversation, outbound, audit or other function's records; update and delete only
-    # its own idempotency records
+    # writing, no conversation, outbound, audit or other function's records; delete only its own
+    # idempotency records, update those and requests (a survey's "not solved" reopens the request)
     allowed = _partitions_by_action(dynamodb)
     own = layout.INTAKE_IDEMPOTENCY_PK
     assert allowed["dynamodb:GetItem"] == allowed["dynamodb:Query"] == {"REQ#*", "CATALOG", own}
     assert allowed["dynamodb:PutItem"] == allowed["dynamodb:ConditionCheckItem"] == {"REQ#*", "CIT#*", own}
-    assert allowed["dynamodb:UpdateItem"] == allowed["dynamodb:DeleteItem"] == {own}
+    assert allowed["dynamodb:UpdateItem"] == {"REQ#*", own}
+    assert allowed["dynamodb:DeleteItem"] == {own}
 
 
 def test_seed_can_only_put_catalogue_items(dev_synth: Synth) -> None:
