@@ -20,7 +20,7 @@ from civicdesk.core.observability import logger, metrics, tracer
 from civicdesk.core.settings import load
 from civicdesk.opendata import exports
 from civicdesk.opendata.config import OpenDataSettings, TableExportSettings
-from civicdesk.opendata.service import export_day, scheduled_days
+from civicdesk.opendata.service import METRIC_DAYS_WRITTEN, export_day, scheduled_days
 from civicdesk.opendata.store import DayReader, PublicationBucket
 
 
@@ -45,7 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bucket = PublicationBucket(config.opendata_bucket)
     names = {n.code: n.name for n in profile.neighbourhoods}
     written = [export_day(day, reader, bucket, zone, names) for day in days]
-    metrics.add_metric(name="OpenDataDaysWritten", unit=MetricUnit.Count, value=len(written))
+    metrics.add_metric(name=METRIC_DAYS_WRITTEN, unit=MetricUnit.Count, value=len(written))
     metrics.add_metric(name="OpenDataRows", unit=MetricUnit.Count, value=sum(w.rows for w in written))
     logger.info(
         "open data written",
@@ -61,6 +61,6 @@ def export_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     config = export_settings()
     plan = exports.plan(utc_now())
     arn = exports.TableExports().start(plan, config.table_arn, config.export_bucket, config.export_key_arn)
-    metrics.add_metric(name="TableExportsStarted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=exports.METRIC_STARTED, unit=MetricUnit.Count, value=1)
     logger.info("table export started", extra={"kind": plan.kind, "prefix": plan.prefix})
     return {"export": arn, "kind": plan.kind, "prefix": plan.prefix}

@@ -15,6 +15,8 @@ from civicdesk.core.aws import AwsGateway
 
 FULL_ON_WEEKDAY = 0  # Monday (UTC): the chain restarts once a week
 PREFIX = "table"
+METRIC_STARTED = "TableExportsStarted"
+"""Counted per export started: the alarm fires when a day passes without one."""
 
 
 @dataclass(frozen=True)

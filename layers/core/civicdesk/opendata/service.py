@@ -17,6 +17,8 @@ from civicdesk.opendata.rows import day_bounds, row_of
 from civicdesk.opendata.store import DayReader, PublicationBucket
 
 DATASET = "requests"
+METRIC_DAYS_WRITTEN = "OpenDataDaysWritten"
+"""Counted per day written: the alarm fires when a whole day passes without one."""
 REFRESH_AFTER_DAYS = (0, 7, 30)
 """Days after yesterday that the schedule writes again (0: yesterday itself)."""
 
