@@ -37,7 +37,9 @@ class CivicLayers(Construct):
         super().__init__(scope, construct_id)
         self.core = self._layer("Core", paths.CORE_LAYER_DIR, "python/civicdesk", "civicdesk domain package")
         self.deps = self._layer("Deps", paths.DEPS_LAYER_DIR, "python", "third-party runtime dependencies")
-        self.parquet = self._layer("Parquet", paths.PARQUET_LAYER_DIR, "python/pyarrow", "pyarrow (open data)")
+        self.parquet = self._layer(
+            "Parquet", paths.PARQUET_LAYER_DIR, "python/pyarrow", "pyarrow (open data)"
+        )
 
     def _layer(self, construct_id: str, path: Path, expected_inside: str, what: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(

@@ -85,7 +85,7 @@ class OpenData(Construct):
         super().__init__(scope, construct_id)
         # S3 log delivery through a bucket policy (no ACLs: every bucket here enforces the owner)
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
-        config, table = platform.config, platform.table
+        config = platform.config
         self.key = kms.Key(
             self,
             "AnalyticsKey",
@@ -145,7 +145,9 @@ class OpenData(Construct):
         )
         platform.key.grant_decrypt(role)
         role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{DATASET}/*")])
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{DATASET}/*")]
+            )
         )
         acknowledge(
             role.node.find_child("DefaultPolicy"),
@@ -162,14 +164,16 @@ class OpenData(Construct):
             description=f"Civic Desk {config.stage}: write yesterday's open data",
             schedule=OPENDATA_CRON,
             targets=[
-                targets.LambdaFunction(self.function.function, retry_attempts=2, dead_letter_queue=dead_letters)
+                targets.LambdaFunction(
+                    self.function.function, retry_attempts=2, dead_letter_queue=dead_letters
+                )
             ],
         )
         monitoring.alarm(
             self,
             "DayNotWrittenAlarm",
             description="Civic Desk open data: no day was written in the last 24 hours "
-            "(rerun a day by invoking the function with {\"day\": \"YYYY-MM-DD\"})",
+            '(rerun a day by invoking the function with {"day": "YYYY-MM-DD"})',
             metric=_daily(METRIC_DAYS_WRITTEN),
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             missing=cloudwatch.TreatMissingData.BREACHING,
@@ -207,7 +211,7 @@ class OpenData(Construct):
                 names.ENV_EXPORT_BUCKET: self.export_bucket.bucket_name,
                 names.ENV_EXPORT_KEY_ARN: self.key.key_arn,
             },
-            description=f"Civic Desk: starts the table's daily export (kept {days} days) for ad-hoc questions",
+            description=f"Civic Desk: starts the daily table export (kept {days} days) for ad-hoc questions",
         )
         role = self.export.role
         role.add_to_principal_policy(
@@ -350,11 +354,15 @@ class OpenData(Construct):
     def _analyst_policy(self, stack: Stack, database_name: str) -> iam.ManagedPolicy:
         """What an analyst's role gets: the workgroup, the open data's catalogue entries and Parquet
         files, and the results; never the table, its export or any other bucket."""
-        workgroup = stack.format_arn(service="athena", resource="workgroup", resource_name=self.workgroup.name)
+        workgroup = stack.format_arn(
+            service="athena", resource="workgroup", resource_name=self.workgroup.name
+        )
         catalog = [
             stack.format_arn(service="glue", resource="catalog"),
             stack.format_arn(service="glue", resource="database", resource_name=database_name),
-            stack.format_arn(service="glue", resource="table", resource_name=f"{database_name}/{queries.TABLE}"),
+            stack.format_arn(
+                service="glue", resource="table", resource_name=f"{database_name}/{queries.TABLE}"
+            ),
         ]
         policy = iam.ManagedPolicy(
             self,
@@ -384,7 +392,8 @@ class OpenData(Construct):
                     conditions={"StringLike": {"s3:prefix": [f"{PARQUET_PREFIX}*"]}},
                 ),
                 iam.PolicyStatement(
-                    actions=["s3:GetBucketLocation"], resources=[self.bucket.bucket_arn, self.results.bucket_arn]
+                    actions=["s3:GetBucketLocation"],
+                    resources=[self.bucket.bucket_arn, self.results.bucket_arn],
                 ),
                 iam.PolicyStatement(
                     actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],

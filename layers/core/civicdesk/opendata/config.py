@@ -18,4 +18,6 @@ class TableExportSettings(FunctionSettings):
 
     table_arn: str = Field(min_length=1)
     export_bucket: str = Field(min_length=1)
-    export_key_arn: str = Field(min_length=1, description="the KMS key the export's objects are encrypted with")
+    export_key_arn: str = Field(
+        min_length=1, description="the KMS key the export's objects are encrypted with"
+    )

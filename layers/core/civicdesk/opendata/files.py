@@ -41,7 +41,7 @@ def to_csv(rows: Sequence[OpenRow]) -> bytes:
 
 def schema() -> Any:
     """The Parquet schema (a `pyarrow.Schema`); the Glue table's columns say the same in infra."""
-    import pyarrow as pa  # noqa: PLC0415 - only the open-data function carries pyarrow
+    import pyarrow as pa
 
     def kind(name: str) -> Any:
         if name in BOOLEAN_COLUMNS:
@@ -53,8 +53,8 @@ def schema() -> Any:
 
 def to_parquet(rows: Sequence[OpenRow]) -> bytes:
     """One row group, Snappy-compressed: a day of a district is a few hundred rows."""
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     columns = {name: [getattr(row, name) for row in rows] for name in COLUMNS}
     table = pa.Table.from_pydict(columns, schema=schema())
@@ -65,7 +65,7 @@ def to_parquet(rows: Sequence[OpenRow]) -> bytes:
 
 def read_parquet(data: bytes) -> list[dict[str, Any]]:
     """The rows of a Parquet file as records (tests and the local look at the files use it)."""
-    import pyarrow.parquet as pq  # noqa: PLC0415
+    import pyarrow.parquet as pq
 
     return list(pq.read_table(io.BytesIO(data)).to_pylist())
 
