@@ -30,7 +30,7 @@ def item(**changes: object) -> dict[str, object]:
         "kind": "complaint",
         "channel": "whatsapp",
         "status": "resolved",
-        "category": "stray_animals",
+        "category": "veterinary",
         "department": "veterinary_affairs",
         "neighbourhood": "ataturk",
         "first_response_at": "2026-04-01T09:15:42.123Z",
@@ -173,3 +173,20 @@ def test_every_question_asks_the_glue_table_for_one_period_only() -> None:
     for question in queries.QUESTIONS:
         assert f"FROM {queries.TABLE}\n" in question.sql
         assert '"date" >=' in question.sql  # partition pruning: a period, never every file
+
+
+def test_the_analytics_doc_shows_every_named_query_as_infra_saves_it() -> None:
+    doc = (ROOT / "docs/analytics.md").read_text(encoding="utf-8")
+    for question in queries.QUESTIONS:
+        assert f"```sql\n{question.sql}\n```" in doc, question.name
+    assert f"`{COLUMNS[0]}`" in doc
+    assert all(f"`{column}`" in doc for column in COLUMNS)
+
+
+def test_the_export_period_is_a_kvkk_period_every_profile_states() -> None:
+    from civicdesk.profile import model as profiles
+
+    for code in ("bornova", "ornek"):
+        periods = profiles.load(code).kvkk.periods
+        assert 1 <= periods.analytics_export_days <= 31
+        assert "analytics_export_days" in periods.model_dump()  # the access report lists every period
