@@ -56,7 +56,7 @@ def test_the_open_data_runs_daily_after_midnight_in_istanbul_with_a_dead_letter_
 def test_the_publication_bucket_is_private_versioned_logged_and_retained_until_published(
     any_synth: Synth,
 ) -> None:
-    logical_id, bucket = _bucket(any_synth, "OpenDataPublication")
+    _, bucket = _bucket(any_synth, "OpenDataPublication")
     props = bucket["Properties"]
     # Then nothing is public until the municipality decides (all public access blocked)
     assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
@@ -68,7 +68,9 @@ def test_the_publication_bucket_is_private_versioned_logged_and_retained_until_p
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
 
 
-def test_the_table_export_expires_with_the_profiles_kvkk_period_and_is_kms_encrypted(any_synth: Synth) -> None:
+def test_the_table_export_expires_with_the_profiles_kvkk_period_and_is_kms_encrypted(
+    any_synth: Synth,
+) -> None:
     _, bucket = _bucket(any_synth, "OpenDataTableExports")
     props = bucket["Properties"]
     (rule,) = props["LifecycleConfiguration"]["Rules"]
@@ -97,7 +99,8 @@ def test_the_open_data_function_reads_a_projection_of_the_created_index_and_tall
     (query,) = [s for s in table_statements if s["Action"] == "dynamodb:Query"]
     assert json.dumps(query["Resource"]).endswith(f'/index/{layout.CREATED.name}"]]}}')
     (batch,) = [s for s in table_statements if s["Action"] == "dynamodb:BatchGetItem"]
-    assert batch["Condition"]["ForAllValues:StringLike"] == {"dynamodb:LeadingKeys": [f"{layout.TALLY_PREFIX}*"]}
+    tallies = {"dynamodb:LeadingKeys": [f"{layout.TALLY_PREFIX}*"]}
+    assert batch["Condition"]["ForAllValues:StringLike"] == tallies
     # And it puts objects under requests/ of the publication bucket, and nothing else in S3
     s3 = [s for s in statements if any(a.startswith("s3:") for a in as_list(s["Action"]))]
     assert [s["Action"] for s in s3] == ["s3:PutObject"]
@@ -118,7 +121,9 @@ def test_the_export_function_may_start_the_table_export_and_write_only_its_prefi
     assert json.dumps(s3["Resource"]).endswith('/table/*"]]}')
 
 
-def test_analysts_reach_the_open_data_and_their_results_never_the_table_or_its_export(dev_synth: Synth) -> None:
+def test_analysts_reach_the_open_data_and_their_results_never_the_table_or_its_export(
+    dev_synth: Synth,
+) -> None:
     (policy,) = dev_synth.resources("AWS::IAM::ManagedPolicy").values()
     text = json.dumps(policy["Properties"]["PolicyDocument"])
     exports_bucket, _ = _bucket(dev_synth, "OpenDataTableExports")

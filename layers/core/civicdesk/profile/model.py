@@ -80,7 +80,7 @@ class Retention(_Frozen):
         default=8,
         gt=0,
         le=31,
-        description="the table's daily export for ad-hoc questions (a private bucket): a week's chain and a day",
+        description="the table's daily export for ad-hoc questions (a private bucket): a week and a day",
     )
 
     @property
