@@ -5,6 +5,7 @@ privilege (a projection IAM enforces; analysts never reach the table or its expo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from civicdesk import layout
@@ -14,6 +15,8 @@ from civicdesk.opendata.service import METRIC_DAYS_WRITTEN
 from infra import names
 from infra.capabilities.opendata import SCAN_CUTOFF_BYTES
 from tests.infra.synth import Resource, Synth, as_list
+
+LAMBDA_UNZIPPED_MB = 250
 
 
 def _bucket(synth: Synth, prefix: str) -> tuple[str, Resource]:
@@ -174,3 +177,18 @@ def test_a_day_not_written_and_an_export_not_started_raise_alarms(dev_synth: Syn
         assert alarm["TreatMissingData"] == "breaching"
         assert alarm["Period"] == 86_400
         assert alarm["AlarmActions"]
+
+
+def test_the_open_data_function_fits_lambdas_unzipped_limit_with_its_three_layers() -> None:
+    # Given the layers as `make layers` built them (synth needs them, so they are there)
+    from infra import paths
+
+    def megabytes(folder: Path) -> float:
+        return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1024**2
+
+    layers = (paths.CORE_LAYER_DIR, paths.DEPS_LAYER_DIR, paths.PARQUET_LAYER_DIR)
+    code = paths.FUNCTIONS_DIR / names.FUNCTION_OPENDATA
+    # Then the function and its layers stay under Lambda's 250 MB, with room to spare for upgrades
+    total = sum(megabytes(folder) for folder in layers) + megabytes(code)
+    assert total < LAMBDA_UNZIPPED_MB * 0.85, f"{total:.0f} MB"
+    assert not (paths.PARQUET_LAYER_DIR / "python/pyarrow/tests").exists()  # pruned by `make layers`
