@@ -2,7 +2,8 @@
 of the table's export to the private analytics bucket. Thin: `civicdesk.opendata` holds the rules.
 
 An event with `{"day": "YYYY-MM-DD"}` writes that one day again (an operator's invoke); the files are
-replaced whole, so any rerun is safe.
+replaced whole, so any rerun is safe. `{"full": true}` to the export handler starts a full export on
+any day (after the first deploy, so the daily increments have a base before the first Monday).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 @metrics.log_metrics
 def export_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = export_settings()
-    plan = exports.plan(utc_now())
+    plan = exports.plan(utc_now(), full=event.get("full") is True)
     arn = exports.TableExports().start(plan, config.table_arn, config.export_bucket, config.export_key_arn)
     metrics.add_metric(name=exports.METRIC_STARTED, unit=MetricUnit.Count, value=1)
     logger.info("table export started", extra={"kind": plan.kind, "prefix": plan.prefix})

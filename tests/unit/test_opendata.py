@@ -158,6 +158,8 @@ def test_the_table_export_is_full_on_mondays_and_incremental_over_the_last_day_o
     )
     assert again["ClientToken"] == params["ClientToken"]
     assert (params["S3SseAlgorithm"], params["S3SseKmsKeyId"]) == ("KMS", "arn:key")
+    # And an operator can start the chain on any day (after the first deploy)
+    assert exports.plan(datetime(2026, 12, 1, 2, tzinfo=UTC), full=True).kind == "FULL_EXPORT"
 
 
 def test_the_parquet_layer_pin_matches_the_lock() -> None:

@@ -50,11 +50,12 @@ class ExportPlan:
         return params
 
 
-def plan(now: datetime) -> ExportPlan:
-    """Today's export: the window ends at the last full hour (UTC), so a retried run asks the same."""
+def plan(now: datetime, *, full: bool = False) -> ExportPlan:
+    """Today's export: the window ends at the last full hour (UTC), so a retried run asks the same.
+    `full`: a full export whatever the day (the first one after a deploy starts the chain)."""
     at = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     day = at.date().isoformat()
-    if at.weekday() == FULL_ON_WEEKDAY:
+    if full or at.weekday() == FULL_ON_WEEKDAY:
         return ExportPlan("FULL_EXPORT", at, None, f"{PREFIX}/full/{day}/")
     return ExportPlan("INCREMENTAL_EXPORT", at, at - timedelta(hours=24), f"{PREFIX}/incremental/{day}/")
 
