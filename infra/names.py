@@ -97,6 +97,10 @@ HANDLER_REPORTS: Final = "handler.lambda_handler"
 FUNCTION_PRIVACY: Final = "privacy"
 HANDLER_PRIVACY: Final = "handler.lambda_handler"
 HANDLER_RETENTION: Final = "handler.retention_handler"
+FUNCTION_OPEN311: Final = "open311"
+HANDLER_OPEN311: Final = "handler.lambda_handler"
+FUNCTION_OPEN311_KEYS: Final = "open311_keys"
+HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
 
 
 def edge_stack_name(stage: str) -> str:

@@ -19,6 +19,7 @@ from infra.capabilities.layers import CivicLayers
 from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring, Overview
 from infra.capabilities.notifications import Notifications
+from infra.capabilities.open311 import Open311
 from infra.capabilities.opendata import OpenData
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
@@ -121,6 +122,14 @@ class CivicDeskStack(Stack):
             media=self.whatsapp.media,
         )
         self.learning.grant_read(self.staff.handler)  # the console's live category suggestion
+        self.open311 = Open311(
+            self,
+            "Open311",
+            platform=platform,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
+            origin_authorizer=self.origin.authorizer,
+        )
         self.notifications = Notifications(
             self,
             "Notifications",

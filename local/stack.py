@@ -39,7 +39,7 @@ from local.opendata import publish_sample_week
 from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
-from local.staff_demo import create_demo_users, staff_config
+from local.staff_demo import create_demo_users, issue_demo_open311_key, staff_config
 from local.tables import lean_tables
 from local.template import Template, load
 from local.timer import Timer
@@ -218,6 +218,7 @@ def running(
         resolve = Resolver(resources, STACK, template)
         run_custom_resources(template, resources, resolve)
         create_demo_users(resources)
+        open311_key = issue_demo_open311_key(resources.table())
         bridge.wait_idle()
         loaded, opendata = None, None
         if sample != 0:
@@ -239,7 +240,7 @@ def running(
             openapi=schema,
             local_pages=lambda request: simulator(request) or outbox(request),
             web_config=web_config(profile),
-            staff_config=staff_config(resources, emulator_url),
+            staff_config=staff_config(resources, emulator_url, open311_key),
         )
         server = make_server(host, port, gateway, threaded=True)
         gateway.serve_at(host, server.server_port)

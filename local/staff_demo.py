@@ -11,11 +11,15 @@ from typing import Any
 
 import boto3
 
+from civicdesk.core.dynamo import Table
+from civicdesk.open311.keys import KeyRepository, Operation
 from civicdesk.profile.public import console_config
 from civicdesk.staff.identity import DEPARTMENTS_CLAIM, Role
 from local.cloud import REGION, LocalResources
 
 PASSWORD = "Civic-Desk-Demo-2026!"  # noqa: S105 - local emulator only, documented in the README
+DEMO_OPEN311_CLIENT = "Civic Desk demo client"
+DEMO_OPEN311_RATE = 600
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,17 @@ def create_demo_users(resources: LocalResources) -> None:
             idp.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=role.value)
 
 
-def staff_config(resources: LocalResources, emulator_url: str) -> dict[str, Any]:
+def issue_demo_open311_key(table: str) -> str:
+    """An Open311 API key for `make run` (filing and updates), listed under `demo.open311ApiKey`."""
+    key, _ = KeyRepository(Table(table)).issue(
+        DEMO_OPEN311_CLIENT, (Operation.FILE, Operation.UPDATES), DEMO_OPEN311_RATE, "make run"
+    )
+    return key
+
+
+def staff_config(
+    resources: LocalResources, emulator_url: str, open311_key: str | None = None
+) -> dict[str, Any]:
     """`/staff/config.json` as the local stack serves it (in AWS `endpoint` is empty and `demo` absent)."""
     pool_id, client_id = staff_pool(resources)
     return {
@@ -74,5 +88,6 @@ def staff_config(resources: LocalResources, emulator_url: str) -> dict[str, Any]
                 }
                 for u in DEMO_USERS
             ],
+            **({"open311ApiKey": open311_key} if open311_key else {}),
         },
     }

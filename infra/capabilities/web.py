@@ -43,7 +43,7 @@ PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), 
 
 
 # The citizen API's routes, served through the distribution from the HTTP API (same origin).
-API_PATHS = ("/requests*", "/catalog")
+API_PATHS = ("/requests*", "/catalog", "/open311/*", "/surveys/*")
 # The staff API's routes (infra/capabilities/staff.py), before `/staff/*`, the console's own files.
 STAFF_API_PATHS = (
     "/staff/me",
@@ -53,6 +53,7 @@ STAFF_API_PATHS = (
     "/staff/templates*",
     "/staff/privacy/*",
     "/staff/reports/*",
+    "/staff/open311/*",
 )
 CONSOLE_PATH = "/staff/*"
 # `/staff/` is the console: S3 knows only keys, so a path ending in `/` asks for its index.html.
@@ -232,10 +233,13 @@ class CitizenWeb(Construct):
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             custom_headers={origin.HEADER: origin_verify},
         )
-        # Requests are never cached; the catalogue is, as long as the API's Cache-Control allows.
+        # Requests are never cached (nor Open311's answers: their filters are in the query); the catalogue
+        # is, as long as the API's Cache-Control allows.
         caches = {
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
+            "/open311/*": cloudfront.CachePolicy.CACHING_DISABLED,
             "/catalog": cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+            "/surveys/*": cloudfront.CachePolicy.CACHING_DISABLED,
         }
         site = origins.S3BucketOrigin.with_origin_access_control(self.bucket)
         # CloudFront tries behaviours in this order: the APIs' paths first, then the console's files.

@@ -9,7 +9,14 @@ import pytest
 from infra import names
 from tests.infra.synth import Synth
 
-ROUTE_KEYS = {"POST /requests", "GET /requests/{code}", "GET /catalog"}
+ROUTE_KEYS = {
+    "POST /requests",
+    "GET /requests/{code}",
+    "GET /catalog",
+    "GET /surveys/{token}",
+    "POST /surveys/{token}",
+    "POST /surveys/{token}/follow-up",
+}
 WEBHOOK_ROUTE_KEYS = {"GET /webhooks/whatsapp", "POST /webhooks/whatsapp"}  # tests/infra/test_whatsapp.py
 
 
@@ -21,11 +28,15 @@ def test_only_meta_s_webhook_is_open_and_citizen_routes_need_cloudfront(dev_synt
         by_type.setdefault(route["Properties"].get("AuthorizationType", "NONE"), set()).add(
             route["Properties"]["RouteKey"]
         )
-    # Then only Meta's webhook (HMAC-signed) has no authorizer; the citizen routes need no account but
-    # go through the origin-verify authorizer (tests/infra/test_edge.py); every other route is a staff
-    # route behind the JWT authorizer (tests/infra/test_staff.py)
+    # Then only Meta's webhook (HMAC-signed) has no authorizer; the citizen routes and Open311's
+    # (public by its specification) need no account but go through the origin-verify authorizer
+    # (tests/infra/test_edge.py); every other route is a staff route behind the JWT authorizer
+    # (tests/infra/test_staff.py)
+    from infra.capabilities.open311 import OPEN311_ROUTES
+
+    open311 = {f"{method.value} {path}" for path, method in OPEN311_ROUTES}
     assert by_type["NONE"] == WEBHOOK_ROUTE_KEYS
-    assert by_type["CUSTOM"] == ROUTE_KEYS
+    assert by_type["CUSTOM"] == ROUTE_KEYS | open311
 
 
 def test_every_route_proxies_to_the_intake_function(dev_synth: Synth) -> None:

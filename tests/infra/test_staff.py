@@ -9,6 +9,7 @@ from typing import Any
 from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
+from infra.capabilities.open311 import KEY_ROUTES
 from infra.capabilities.privacy import PRIVACY_ROUTES
 from infra.capabilities.reports import REPORT_ROUTES
 from infra.capabilities.staff import STAFF_ROUTES
@@ -37,7 +38,7 @@ def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Sy
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer
-    every = {f"{method.value} {path}" for path, method in (*STAFF_ROUTES, *PRIVACY_ROUTES)}
+    every = {f"{method.value} {path}" for path, method in (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES)}
     assert set(routes) == every | {f"GET /staff/reports/{name}" for name in REPORT_ROUTES}
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"
@@ -120,9 +121,9 @@ def test_only_the_functions_that_link_citizens_may_read_the_citizen_key(any_synt
         statements = any_synth.statements_of_role(any_synth.role_of(function))
         if any({"Ref": key_id} in as_list(s.get("Resource")) for s in statements):
             readers.add(function["Properties"]["Handler"] + "@" + function_id.split("Function")[0])
-    # Then they are those that link a citizen's requests, find a WhatsApp conversation or erase
-    # them (KVKK), and no one else
+    # Then they are those that link a citizen's requests (Open311 filings too), find a WhatsApp
+    # conversation or erase them (KVKK), and no one else
     assert {r.split("@")[1] for r in readers} == {
         "IntakeHandler", "WhatsAppHandler", "StaffHandler", "NotificationsNotifier", "NotificationsRelease",
-        "NotificationsDigest", "PrivacyHandler", "PrivacyRetentionJob",
+        "NotificationsDigest", "PrivacyHandler", "PrivacyRetentionJob", "Open311Handler",
     }  # fmt: skip

@@ -34,6 +34,8 @@ class ItemType(StrEnum):
     CONVERSATION = "conversation"
     OUTBOUND = "outbound"
     DESTRUCTION = "destruction"
+    OPEN311_KEY = "open311_key"
+    SURVEY = "survey"
 
 
 # --- a request's partition: the request, its timeline, its contact ---------------------------------
@@ -123,6 +125,12 @@ def example_pk(month_iso: str) -> str:
     return f"{EXAMPLE_PREFIX}{month_iso[:7]}"
 
 
+SURVEY_SK: Final = "SURVEY"
+"""In a request's partition: the citizen's one survey answer (written only if absent: one per request)."""
+FOLLOW_UP_SK: Final = "FOLLOWUP"
+"""In a request's partition: the one new request filed as its follow-up after the reopen window."""
+
+
 def link_sk(code: str) -> str:
     """`LINK#<code>` in a request's partition: another request linked to it (a duplicate of it)."""
     return f"{LINK_PREFIX}{code}"
@@ -185,6 +193,25 @@ def tally_pk(code: str) -> str:
 
 HELD_NOTIFICATIONS_PK: Final = "HELD"
 """Messages quiet hours hold back, sorted by when they may go out: `<release time>#<event>`."""
+
+
+# --- Open311: API keys of client systems, and their rate-limit windows ---------------------------------
+
+OPEN311_PREFIX: Final = "OPEN311#"
+OPEN311_KEYS_PK: Final = f"{OPEN311_PREFIX}KEYS"
+"""Every issued key in one partition (a few dozen at most): listed by one Query, checked by one GetItem."""
+OPEN311_KEY_PREFIX: Final = "KEY#"
+OPEN311_RATE_PREFIX: Final = f"{OPEN311_PREFIX}RATE#"
+
+
+def open311_key_sk(key_hash: str) -> str:
+    """`KEY#<sha-256 of the key>`: the key itself is never stored; its id is the hash's first 16 digits."""
+    return f"{OPEN311_KEY_PREFIX}{key_hash}"
+
+
+def open311_rate_pk(key_id: str) -> str:
+    """`OPEN311#RATE#<key id>`: one counter item per key and minute (sort key `<yyyy-mm-ddThh:mm>`)."""
+    return f"{OPEN311_RATE_PREFIX}{key_id}"
 
 
 # --- Powertools Idempotency records ---------------------------------------------------------------------

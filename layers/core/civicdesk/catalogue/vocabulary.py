@@ -23,4 +23,5 @@ CHANNELS = (
     Named(code="field", name=Localized(tr="Saha", en="Field")),
     Named(code="social_media", name=Localized(tr="Sosyal medya", en="Social media")),
     Named(code="email", name=Localized(tr="E-posta", en="Email")),
+    Named(code="open311", name=Localized(tr="Open311 uygulaması", en="Open311 app")),
 )

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     FIELD = "field"
     SOCIAL_MEDIA = "social_media"
     EMAIL = "email"
+    OPEN311 = "open311"  # another system's app or institution, through the Open311 GeoReport v2 API
 
 
 class Status(StrEnum):
@@ -76,6 +77,8 @@ class EntryType(StrEnum):
     # staff: moved to another department (public: the citizen sees where it went) / asked for it
     TRANSFERRED = "transferred"
     TRANSFER_ASKED = "transfer_asked"
+    # the citizen's answer to the satisfaction survey (internal: staff and reports read it)
+    SURVEY_ANSWERED = "survey_answered"
 
 
 class _Frozen(BaseModel):

@@ -33,6 +33,7 @@ class Action(StrEnum):
     EDIT_TEMPLATES = "edit_templates"
     REPORTS = "reports"
     PRIVACY = "privacy"  # KVKK: erasure and access requests, the destruction log, the access audit
+    OPEN311_KEYS = "open311_keys"  # issue, list and revoke the API keys of Open311 client systems
 
 
 class Scope(IntEnum):
@@ -62,7 +63,7 @@ POLICY: dict[Role, dict[Action, Scope]] = {
     },
     Role.ADMIN: {
         Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL,
-        Action.REPORTS: ALL,
+        Action.REPORTS: ALL, Action.OPEN311_KEYS: ALL,
     },
     Role.ANALYST: {Action.REPORTS: ALL},
 }  # fmt: skip
