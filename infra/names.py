@@ -106,3 +106,16 @@ HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
 def edge_stack_name(stage: str) -> str:
     """`CivicDesk-Dev-Edge`: the stage's us-east-1 stack (the CloudFront web ACL)."""
     return f"{stack_name(stage)}-Edge"
+
+
+# Open data and ad-hoc analytics (infra/capabilities/opendata.py).
+FUNCTION_OPENDATA: Final = "opendata"
+HANDLER_OPENDATA: Final = "handler.lambda_handler"
+HANDLER_TABLE_EXPORT: Final = "handler.export_handler"
+ENV_OPENDATA_BUCKET: Final = "OPENDATA_BUCKET"
+ENV_TABLE_ARN: Final = "TABLE_ARN"
+ENV_EXPORT_BUCKET: Final = "EXPORT_BUCKET"
+ENV_EXPORT_KEY_ARN: Final = "EXPORT_KEY_ARN"
+OUTPUT_OPENDATA_BUCKET: Final = "OpenDataBucket"
+OUTPUT_ATHENA_WORKGROUP: Final = "AthenaWorkGroup"
+OUTPUT_ANALYST_POLICY_ARN: Final = "AnalystPolicyArn"

@@ -20,6 +20,7 @@ from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring, Overview
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.open311 import Open311
+from infra.capabilities.opendata import OpenData
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
 from infra.capabilities.reports import NeedsAnalysis
@@ -147,6 +148,7 @@ class CivicDeskStack(Stack):
             http_api=self.api.http_api,
             authorizer=self.staff.authorizer,
         )
+        self.opendata = OpenData(self, "OpenData", platform=platform, parquet=self.layers.parquet)
         self.api.throttle_routes(config.route_throttles)  # every route exists by now
         self.monitoring.finish(
             Overview(
@@ -207,6 +209,24 @@ class CivicDeskStack(Stack):
             names.OUTPUT_STAFF_CLIENT_ID,
             value=self.identity.client.user_pool_client_id,
             description="The staff console's app client",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_OPENDATA_BUCKET,
+            value=self.opendata.bucket.bucket_name,
+            description="Open data (anonymised requests, CSV and Parquet per day): private until published",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ATHENA_WORKGROUP,
+            value=self.opendata.workgroup.ref,
+            description="Athena workgroup with the managers' named queries over the open data",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ANALYST_POLICY_ARN,
+            value=self.opendata.analyst_policy.managed_policy_arn,
+            description="Attach to an analyst's role: Athena over the open data, nothing else",
         )
         CfnOutput(
             self, names.OUTPUT_TABLE_NAME, value=self.storage.table.table_name, description="The pool table"

@@ -27,6 +27,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.clock import utc_now
 from civicdesk.core.dynamo import Table
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profiles
@@ -34,6 +35,7 @@ from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import Batching, bridged
+from local.opendata import publish_sample_week
 from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
@@ -116,6 +118,8 @@ class Running:
     whatsapp: FakeCloudApi | None = None
     sample: Loaded | None = None
     profile: str = DEFAULT_PROFILE
+    opendata: Path | None = None
+    """Where start-up copied the open-data files of the sample's last week."""
 
     def ready_info(self) -> dict[str, Any]:
         return {
@@ -126,6 +130,7 @@ class Running:
             "whatsapp_api": self.whatsapp.root if self.whatsapp else None,
             "profile": self.profile,
             "sample": asdict(self.sample) if self.sample else None,
+            "opendata": str(self.opendata) if self.opendata else None,
         }
 
 
@@ -215,11 +220,12 @@ def running(
         create_demo_users(resources)
         open311_key = issue_demo_open311_key(resources.table())
         bridge.wait_idle()
-        loaded = None
+        loaded, opendata = None, None
         if sample != 0:
             table = resources.table()
             catalogue = CatalogueRepository(Table(table)).load(profile.catalogue())
             loaded = load_sample(table, profile, catalogue, sample)
+            opendata = publish_sample_week(resources, invoke, profile.zone, utc_now())
 
         from local.openapi import schema
 
@@ -255,6 +261,7 @@ def running(
             whatsapp=whatsapp,
             sample=loaded,
             profile=profile.code,
+            opendata=opendata,
         )
 
 

@@ -59,6 +59,14 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::<StorageTable[0-9A-F]{8}\.Arn>/index/\*\]",
         # the notifier: SMS through End User Messaging from an origination identity registered later
         r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:\*\]",
+        # open data: the day's files under requests/; DynamoDB's export writes its own objects under table/
+        r"AwsSolutions-IAM5\[Resource::<OpenDataPublication[0-9A-F]{8}\.Arn>/requests/\*\]",
+        r"AwsSolutions-IAM5\[Resource::<OpenDataTableExports[0-9A-F]{8}\.Arn>/table/\*\]",
+    ],
+    # analysts: Athena reads the open data's Parquet files and writes each query's results
+    "AWS::IAM::ManagedPolicy": [
+        r"AwsSolutions-IAM5\[Resource::<OpenDataPublication[0-9A-F]{8}\.Arn>/requests/parquet/\*\]",
+        r"AwsSolutions-IAM5\[Resource::<OpenDataQueryResults[0-9A-F]{8}\.Arn>/results/\*\]",
     ],
     # dev only: MFA optional for scripted test accounts, no paid threat protection (prod has both)
     "AWS::Cognito::UserPool": [r"AwsSolutions-COG[238]"],
@@ -99,11 +107,12 @@ def test_every_function_is_python313_arm64_and_traced(any_synth: Synth) -> None:
     assert len(functions) >= 2
     for logical_id, function in functions.items():
         props = function["Properties"]
-        # Then it runs Python 3.13 on Graviton with active X-Ray tracing and the two layers
+        # Then it runs Python 3.13 on Graviton with active X-Ray tracing and the two layers (the open-data
+        # function has pyarrow's besides)
         assert props["Runtime"] == "python3.13", logical_id
         assert props["Architectures"] == ["arm64"], logical_id
         assert props["TracingConfig"] == {"Mode": "Active"}, logical_id
-        assert len(props["Layers"]) == 2, logical_id
+        assert len(props["Layers"]) == (3 if logical_id.startswith("OpenDataExport") else 2), logical_id
 
 
 def test_the_only_other_function_is_the_provider_framework(dev_synth: Synth) -> None:

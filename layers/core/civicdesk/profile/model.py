@@ -76,6 +76,12 @@ class Retention(_Frozen):
     audit_days: int = Field(
         default=1096, ge=1096, description="the access audit and the destruction log: at least 3 years"
     )
+    analytics_export_days: int = Field(
+        default=8,
+        gt=0,
+        le=31,
+        description="the table's daily export for ad-hoc questions (a private bucket): a week and a day",
+    )
 
     @property
     def request_days(self) -> int:
