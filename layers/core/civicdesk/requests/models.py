@@ -77,6 +77,9 @@ class EntryType(StrEnum):
     # staff: moved to another department (public: the citizen sees where it went) / asked for it
     TRANSFERRED = "transferred"
     TRANSFER_ASKED = "transfer_asked"
+    # referrals out: filed with (or e-mailed to) another institution, and each update it sent back
+    # (public: the citizen follows the other side's answer under our code)
+    REFERRAL = "referral"
 
 
 class _Frozen(BaseModel):
