@@ -268,3 +268,4 @@ def test_the_other_sides_updates_reach_our_timeline_once_and_following_stops_whe
     referrals.follow_handler({}, LambdaContext(function_name="follower"))
     assert len(side.update_queries) == asked
     assert all("start_date" in q and "end_date" in q for q in side.update_queries)
+    assert all(q["api_key"] == ["k-ornek"] for q in side.update_queries)

@@ -249,6 +249,7 @@ def test_updates_are_parsed_and_sorted_oldest_first() -> None:
     assert [u.update_id for u in found] == ["1", "2"]
     assert found[0].service_request_id == "9"
     assert "start_date=2026-11-30T09" in pool.calls[0]["url"]
+    assert "api_key=k-123" in pool.calls[0]["url"]
 
 
 @pytest.mark.parametrize(

@@ -144,10 +144,12 @@ class Open311Client:
         return answers[0].service_request_id
 
     def updates(self, start: datetime, end: datetime) -> list[Update]:
-        """`GET servicerequestupdates.json` for `[start, end]`, oldest first."""
+        """`GET servicerequestupdates.json` for `[start, end]`, oldest first (with our key: servers such as
+        ours give updates only to keys allowed to read them)."""
         query = {
             "start_date": start.isoformat(timespec="seconds"),
             "end_date": end.isoformat(timespec="seconds"),
+            "api_key": self.api_key,
         }
         if self.jurisdiction_id:
             query["jurisdiction_id"] = self.jurisdiction_id

@@ -424,7 +424,8 @@ class Referrals:
         now = self.clock()
         start = max((cursor or earliest or now) - OVERLAP, now - FOLLOW_WINDOW)
         ours = {f.their_id: f.code for f in followed}
-        updates = self.reader(institution).updates(start, now)
+        end = now.replace(microsecond=0) + timedelta(seconds=1)  # dates go in whole seconds: round up
+        updates = self.reader(institution).updates(start, end)
         added, last = 0, cursor
         for update in updates:
             last = max(last or update.updated_datetime, update.updated_datetime)
