@@ -117,7 +117,7 @@ def test_a_referral_to_another_deployment_comes_back_resolved(
     # And the citizen got a message saying so (the notifier's `referral_closed` stage)
     wait_for(
         "the citizen's message",
-        lambda: [m for m in get_json(f"{local_stack.url}/simulator/outbox.json")
+        lambda: [m for m in get_json(f"{local_stack.url}/simulator/outbox.json")["messages"]
                  if m["code"] == canonical and m["stage"] == "referral_closed"],
     )  # fmt: skip
     # And a second run adds nothing
