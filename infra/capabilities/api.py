@@ -4,6 +4,7 @@ Citizen routes need no account by design (anyone may file or follow a request). 
 through CloudFront only (its WAF limits each address; an origin-verify authorizer refuses the rest),
 each route has its own throttle (StageConfig.route_throttles), tracking codes are unguessable, and
 the status answer carries no PII.
+The survey routes are reached only with a signed, expiring token the citizen was sent.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ PUBLIC_ROUTES: dict[str, tuple[str, apigwv2.HttpMethod]] = {
     "POST /requests": ("/requests", apigwv2.HttpMethod.POST),
     "GET /requests/{code}": ("/requests/{code}", apigwv2.HttpMethod.GET),
     "GET /catalog": ("/catalog", apigwv2.HttpMethod.GET),
+    "GET /surveys/{token}": ("/surveys/{token}", apigwv2.HttpMethod.GET),
+    "POST /surveys/{token}": ("/surveys/{token}", apigwv2.HttpMethod.POST),
+    "POST /surveys/{token}/follow-up": ("/surveys/{token}/follow-up", apigwv2.HttpMethod.POST),
 }
 
 # No body, no path, no query string: the path carries the tracking code and bodies carry PII.

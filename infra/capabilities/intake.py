@@ -15,7 +15,8 @@ from infra.capabilities.platform import Platform
 # Exactly what the request path does, each on its own partitions (`partitions` says what that can and
 # cannot express): read a request or the catalogue, query a request's timeline; create a request with
 # its timeline entry, contact and citizen-index entry in one transaction; keep `Idempotency-Key`
-# records (Powertools puts, reads, completes and, after a failure, deletes them).
+# records (Powertools puts, reads, completes and, after a failure, deletes them); a citizen's survey
+# answer may reopen a resolved request (an UpdateItem of the request in the answer's transaction).
 INTAKE_GRANTS = (
     partitions.Grant(
         ("dynamodb:GetItem", "dynamodb:Query"),
@@ -25,6 +26,7 @@ INTAKE_GRANTS = (
         ("dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
         (partitions.REQUESTS, partitions.CITIZENS, layout.INTAKE_IDEMPOTENCY_PK),
     ),
+    partitions.Grant(("dynamodb:UpdateItem",), (partitions.REQUESTS,)),
     partitions.Grant(("dynamodb:UpdateItem", "dynamodb:DeleteItem"), (layout.INTAKE_IDEMPOTENCY_PK,)),
 )
 INTAKE_TABLE_ACTIONS = partitions.actions(INTAKE_GRANTS)

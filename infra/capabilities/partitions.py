@@ -7,7 +7,9 @@ citizen index, the catalogue seed to the catalogue, each function to its own ide
 What it cannot express: a condition on the sort key. A role that may read `REQ#*` may read every
 item of a request's partition, its `CONTACT` item (name, phone, e-mail) included. What keeps contact
 data from the citizen-facing functions is that they never ask for it: the public read path queries
-`sk >= EVT#`, which sorts after `CONTACT` (tests check it), and no public route reads a contact.
+`sk >= EVT#`, which sorts after `CONTACT` (tests check it), and no public route reads a contact
+but one: the survey's follow-up (`POST /surveys/{token}/follow-up`) copies it, unread by the caller,
+onto the new request, and only for the holder of the signed link that was sent to that contact.
 (`dynamodb:Attributes` could hide the contact's attributes, but only if every read projected named
 attributes, Powertools' idempotency reads included: brittle for the little it would add here.)
 

@@ -43,7 +43,7 @@ PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), 
 
 
 # The citizen API's routes, served through the distribution from the HTTP API (same origin).
-API_PATHS = ("/requests*", "/catalog", "/open311/*")
+API_PATHS = ("/requests*", "/catalog", "/open311/*", "/surveys/*")
 # The staff API's routes (infra/capabilities/staff.py), before `/staff/*`, the console's own files.
 STAFF_API_PATHS = (
     "/staff/me",
@@ -239,6 +239,7 @@ class CitizenWeb(Construct):
             "/requests*": cloudfront.CachePolicy.CACHING_DISABLED,
             "/open311/*": cloudfront.CachePolicy.CACHING_DISABLED,
             "/catalog": cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+            "/surveys/*": cloudfront.CachePolicy.CACHING_DISABLED,
         }
         site = origins.S3BucketOrigin.with_origin_access_control(self.bucket)
         # CloudFront tries behaviours in this order: the APIs' paths first, then the console's files.

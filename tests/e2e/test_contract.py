@@ -71,6 +71,11 @@ NEVER_SUCCEEDS_HERE = {
     ("POST", "/open311/v2/requests.json"),
     ("POST", "/open311/v2/requests.xml"),
     ("POST", "/staff/open311/keys/{key_id}/revoke"),  # needs a real key id: tests/integration/test_open311.py
+    # only a link signed with the citizen-index key and sent with a resolution (random tokens are 404):
+    # tests/integration/test_surveys.py and tests/e2e/test_survey_page.py answer with real links
+    ("GET", "/surveys/{token}"),
+    ("POST", "/surveys/{token}"),
+    ("POST", "/surveys/{token}/follow-up"),
 }
 
 

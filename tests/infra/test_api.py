@@ -9,7 +9,14 @@ import pytest
 from infra import names
 from tests.infra.synth import Synth
 
-ROUTE_KEYS = {"POST /requests", "GET /requests/{code}", "GET /catalog"}
+ROUTE_KEYS = {
+    "POST /requests",
+    "GET /requests/{code}",
+    "GET /catalog",
+    "GET /surveys/{token}",
+    "POST /surveys/{token}",
+    "POST /surveys/{token}/follow-up",
+}
 WEBHOOK_ROUTE_KEYS = {"GET /webhooks/whatsapp", "POST /webhooks/whatsapp"}  # tests/infra/test_whatsapp.py
 
 

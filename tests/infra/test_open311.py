@@ -1,5 +1,6 @@
-"""Open311 in the template: every route of the specification, public; the key routes behind the staff
-authorizer; each function held to its own partitions, Query on two indexes, no Scan, no delete."""
+"""Open311 in the template: every route of the specification, public behind the distribution; the
+key routes behind the staff authorizer; each function held to its own partitions, Query on two
+indexes, no Scan, no delete."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from infra.capabilities.open311 import KEY_ROUTES, OPEN311_ROUTES
 from tests.infra.synth import Synth, as_list
 
 
-def test_every_open311_route_is_public_and_every_key_route_is_behind_the_staff_authorizer(
+def test_every_open311_route_is_public_through_the_distribution_and_every_key_route_needs_an_admin(
     dev_synth: Synth,
 ) -> None:
     routes = {
         r["Properties"]["RouteKey"]: r["Properties"]
         for r in dev_synth.resources("AWS::ApiGatewayV2::Route").values()
     }
-    # Then both formats of each GeoReport v2 path exist, open to any client (the spec's contract)
+    # Then both formats of each GeoReport v2 path exist, open to any client (the spec's contract) that
+    # comes through CloudFront and its WAF: the origin-verify authorizer, no account
+    _, distribution = dev_synth.only("AWS::CloudFront::Distribution")
+    behaviours = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    assert "/open311/*" in {b["PathPattern"] for b in behaviours}
     for path, method in OPEN311_ROUTES:
         route = routes[f"{method.value} {path}"]
-        assert route.get("AuthorizationType", "NONE") == "NONE"
+        assert route["AuthorizationType"] == "CUSTOM"
     assert "POST /open311/v2/requests.xml" in routes
     assert "GET /open311/v2/servicerequestupdates.json" in routes
     # And issuing, listing and revoking keys needs a staff token

@@ -284,7 +284,7 @@ def test_the_api_is_served_through_the_distribution_uncached(any_synth: Synth) -
     api_id, _ = any_synth.only("AWS::ApiGatewayV2::Api")
     (api_origin,) = [o for o in config["Origins"] if "CustomOriginConfig" in o]
     # Then the citizen API's paths go to this stack's HTTP API, over HTTPS only
-    assert {"/requests*", "/catalog"} <= set(behaviors)
+    assert {"/requests*", "/catalog", "/surveys/*", "/open311/*"} <= set(behaviors)
     assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert api_id in json.dumps(api_origin["DomainName"])
     for path in ("/requests*", "/catalog"):
@@ -293,7 +293,9 @@ def test_the_api_is_served_through_the_distribution_uncached(any_synth: Synth) -
         assert "POST" in behavior["AllowedMethods"], path
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https", path
     # And a citizen's request is never cached at the edge (CloudFront's managed CachingDisabled policy)
-    assert behaviors["/requests*"]["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    # (nor a survey, which carries a citizen's one-time token)
+    for path in ("/requests*", "/surveys/*"):
+        assert behaviors[path]["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", path
 
 
 def test_the_deployer_runs_under_its_own_narrow_role(dev_synth: Synth) -> None:

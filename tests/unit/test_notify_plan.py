@@ -42,6 +42,7 @@ STAGES = [  # (entry type, status, facts) -> the stage the citizen hears of, or 
     (EntryType.OVERDUE, Status.IN_PROGRESS, {"deadline": "resolution"}, None),  # staff's, not an apology
     (EntryType.DUE_SOON, Status.ROUTED, {}, None),
     (EntryType.TRANSFER_ASKED, None, {}, None),
+    (EntryType.SURVEY_ANSWERED, None, {"solved": "no"}, None),
     (EntryType.NOTIFICATION_SENT, None, {}, None),
     (EntryType.NOTIFICATION_FAILED, None, {}, None),
     (EntryType.INBOUND_MESSAGE, None, {}, None),

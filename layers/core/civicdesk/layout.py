@@ -35,6 +35,7 @@ class ItemType(StrEnum):
     OUTBOUND = "outbound"
     DESTRUCTION = "destruction"
     OPEN311_KEY = "open311_key"
+    SURVEY = "survey"
     REFERRAL = "referral"
 
 
@@ -123,6 +124,12 @@ def template_sk(template_id: str) -> str:
 def example_pk(month_iso: str) -> str:
     """`EXAMPLE#<yyyy-mm>`: labelled examples from staff decisions, read a month at a time."""
     return f"{EXAMPLE_PREFIX}{month_iso[:7]}"
+
+
+SURVEY_SK: Final = "SURVEY"
+"""In a request's partition: the citizen's one survey answer (written only if absent: one per request)."""
+FOLLOW_UP_SK: Final = "FOLLOWUP"
+"""In a request's partition: the one new request filed as its follow-up after the reopen window."""
 
 
 def link_sk(code: str) -> str:

@@ -62,3 +62,17 @@ class KeyReused(CivicDeskError):
 
 class StillFiling(CivicDeskError):
     """The first request with this `Idempotency-Key` is still being handled: try again shortly (409)."""
+
+
+class LinkInvalid(CivicDeskError):
+    """A citizen's link (survey token) that we did not issue, or that was garbled (404)."""
+
+    def __init__(self) -> None:
+        super().__init__("this link is not valid")
+
+
+class LinkExpired(CivicDeskError):
+    """A genuine link whose time is over (410): the citizen is told what they can still do."""
+
+    def __init__(self) -> None:
+        super().__init__("this link has expired")

@@ -27,6 +27,8 @@ from civicdesk.core.errors import (
     Forbidden,
     InvalidInput,
     KeyReused,
+    LinkExpired,
+    LinkInvalid,
     PreconditionFailed,
     PreconditionRequired,
     RequestNotFound,
@@ -163,6 +165,14 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
             "in_progress",
             "The first request with this Idempotency-Key is still being handled; try again in a moment.",
         )
+
+    @app.exception_handler(LinkInvalid)
+    def _bad_link(error: LinkInvalid) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "This link is not valid.")
+
+    @app.exception_handler(LinkExpired)
+    def _old_link(error: LinkExpired) -> Response:
+        return error_response(HTTPStatus.GONE, "expired", "This link has expired.")
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:

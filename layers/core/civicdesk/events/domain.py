@@ -60,6 +60,7 @@ def detail_type(entry_type: EntryType, status: Status | None) -> str:
         EntryType.OVERDUE: "RequestOverdue",
         EntryType.TRANSFERRED: "RequestTransferred",
         EntryType.TRANSFER_ASKED: "TransferAsked",
+        EntryType.SURVEY_ANSWERED: "SurveyAnswered",
         EntryType.REFERRAL: "ReferralUpdated",
     }[entry_type]
 

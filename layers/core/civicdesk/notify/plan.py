@@ -86,6 +86,8 @@ class Message:
     language: Language
     subject: str
     text: str
+    choices: tuple[tuple[str, str], ...] = ()
+    """(id, title) of reply buttons, where the channel has them (WhatsApp): the survey's first question."""
 
 
 GSM_TURKISH = str.maketrans({"ı": "i", "İ": "I", "ş": "s", "Ş": "S", "ğ": "g", "Ğ": "G", "ç": "c"})

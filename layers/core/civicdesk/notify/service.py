@@ -12,7 +12,7 @@ in the dead-letter queue (with an alarm). Phone numbers and addresses never reac
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -26,8 +26,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from civicdesk.catalogue.model import Catalogue
-from civicdesk.core.clock import Clock, utc_now
+from civicdesk.core.clock import Clock, parse_iso, utc_now
 from civicdesk.core.observability import logger
+from civicdesk.layout import PK, SURVEY_SK, request_pk
 from civicdesk.notify import plan
 from civicdesk.notify.plan import Message, Recipient, Via
 from civicdesk.notify.repository import NotifyRepository
@@ -37,10 +38,11 @@ from civicdesk.profile.model import Profile
 from civicdesk.requests.citizens import citizen_id
 from civicdesk.requests.models import EntryType, ServiceRequest, Status, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
+from civicdesk.surveys import invite
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.conversation import Conversation
 from civicdesk.whatsapp.identity import message_ref
-from civicdesk.whatsapp.messages import TextMessage
+from civicdesk.whatsapp.messages import ButtonsMessage, Row, TextMessage
 from civicdesk.whatsapp.repository import ConversationRepository, OutboundRepository
 
 ACTOR = "system:notifier"
@@ -114,6 +116,8 @@ class Notifier:
     whatsapp_phone_number_id: str = ""
     """The business number to write from when a citizen's conversation has expired."""
     quiet_hours: bool = True
+    surveys: bool = True
+    """Invite the citizen to the satisfaction survey with the resolution (the profile's words)."""
     clock: Clock = utc_now
     counters: dict[str, int] = field(default_factory=dict)
 
@@ -162,6 +166,8 @@ class Notifier:
             public_url=self.public_url,
             via=recipient.via,
         )
+        if stage is Stage.RESOLVED and self.surveys and not self._survey_answered(request.code):
+            message = self._invited(message, request, recipient, notice)
         envelope = {"key": f"{notice.key}#{recipient.via.value}", "stage": stage.value}
         try:
             self._deliver_once(envelope=envelope, request=request, recipient=recipient, message=message)
@@ -203,10 +209,15 @@ class Notifier:
             provider_id = self.sms.send(recipient.address, message.text)
         else:
             reach = self._reach(recipient.address)
+            shown = (
+                ButtonsMessage(message.text, tuple(Row(i, t) for i, t in message.choices))
+                if message.choices
+                else TextMessage(message.text)
+            )
             sent = self.whatsapp.send(
                 reach.phone_number_id or self.whatsapp_phone_number_id,
                 recipient.address,
-                TextMessage(message.text),
+                shown,
                 last_inbound_at=reach.last_inbound_at,
                 language=message.language,
             )
@@ -250,6 +261,24 @@ class Notifier:
         except ValueError:
             return WhatsAppReach(None, None)
         return WhatsAppReach(conversation.last_inbound_at, conversation.phone_number_id)
+
+    def _survey_answered(self, code: str) -> bool:
+        return self.requests.table.get(request_pk(code), SURVEY_SK, projection=PK) is not None
+
+    def _invited(
+        self, message: Message, request: ServiceRequest, recipient: Recipient, notice: Notice
+    ) -> Message:
+        """The resolution with the survey's invitation: its one-time link, and on WhatsApp the buttons."""
+        url = invite.link(
+            self.public_url, self.citizen_key(), request.code, parse_iso(notice.at), self.profile
+        )
+        sentence = invite.sentence(self.profile, request.language, url, sms=recipient.via is Via.SMS)
+        if recipient.via is Via.SMS:
+            sentence = sentence.translate(plan.GSM_TURKISH)
+        choices = (
+            invite.solved_choices(request.code, request.language) if recipient.via is Via.WHATSAPP else ()
+        )
+        return replace(message, text=f"{message.text} {sentence}", choices=choices)
 
     def _entry_text(self, notice: Notice) -> str | None:
         """The words of the event's entry (a reply, a resolution), read now from the table."""

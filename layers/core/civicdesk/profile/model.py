@@ -144,6 +144,21 @@ class Notifications(_Frozen):
         return texts
 
 
+class Surveys(_Frozen):
+    """The satisfaction survey after a resolution, and how long a citizen may reopen it.
+
+    The invitation is added to the `resolved` message: `{link}` is the survey page with the citizen's
+    one-time token (on WhatsApp, reply buttons ask the first question as well).
+    """
+
+    reopen_days: int = Field(
+        default=7, gt=0, description="a resolved request may be reopened by its citizen this long afterwards"
+    )
+    link_days: int = Field(default=30, gt=0, description="the survey link's token expires this long after")
+    invite: Localized = Field(description="added to the `resolved` message; `{link}` the survey page")
+    invite_sms: Localized = Field(description="its short SMS form, without ı, ş, ğ, ç")
+
+
 class Open311Endpoint(_Frozen):
     """Another institution's Open311 GeoReport v2 server, where our referrals are filed.
 
@@ -208,6 +223,7 @@ class Profile(_Frozen):
     categories: tuple[Category, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
     notifications: Notifications
+    surveys: Surveys
     templates: tuple[ResponseTemplate, ...] = Field(
         default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
     )

@@ -116,7 +116,7 @@ def change_status(
     )
     after = request.model_copy(update=updates)
     if change.status is Status.REOPENED:
-        return _reopened(request, after, entry, catalogue)
+        return reopened(request, after, entry, catalogue)
     return _answered(request, after, entry, also=also)
 
 
@@ -255,10 +255,11 @@ def _answered(
     return Change(after, entry, remove=DUE_KEYS if finished else (), also=also)
 
 
-def _reopened(
+def reopened(
     request: ServiceRequest, after: ServiceRequest, entry: TimelineEntry, catalogue: Catalogue
 ) -> Change:
-    """A reopened request is answered again within its category's first-response time, from now."""
+    """A reopened request is answered again within its category's first-response time, from now
+    (by staff, or by its citizen through the survey: `civicdesk.surveys`)."""
     hours = catalogue.default_first_response_hours
     if request.category:
         hours = next(

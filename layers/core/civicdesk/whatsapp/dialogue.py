@@ -11,9 +11,11 @@ this module only decides. Steps, in order, each skipped when already known:
          -> PHOTO (optional)
          -> CONFIRM (summary; Evet files the request with the code drawn for it) -> IDLE
 
-At any step `iptal` cancels, `durum <code>` / `status <code>` asks about a request, `English` /
-`Türkçe` switch the language. A draft left alone for a day is dropped. What is shown lives in
-`screens`, the words listened for in `words`, the state kept in `conversation`.
+At any step `iptal` cancels, `durum <code>` / `status <code>` asks about a request, `yeniden aç
+<code>` / `reopen <code>` reopens a resolved one, `English` / `Türkçe` switch the language; the
+survey's buttons (sent with a resolution) are answered at any step without touching the draft. A
+draft left alone for a day is dropped. What is shown lives in `screens`, the words listened for in
+`words`, the state kept in `conversation`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from civicdesk.catalogue.model import Catalogue, Localized
+from civicdesk.core import textnorm
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profile_model
 from civicdesk.profile import places
@@ -33,6 +36,9 @@ from civicdesk.requests.intake import NewRequest
 from civicdesk.requests.models import Channel, Language, Location
 from civicdesk.routing import live
 from civicdesk.routing.classifier import OTHER, Classifier
+from civicdesk.surveys import invite
+from civicdesk.surveys import texts as survey_texts
+from civicdesk.surveys.model import Answer, Solved
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp import screens, words
 from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
@@ -65,6 +71,12 @@ class Outcome:
     """A canonical tracking code the citizen asked about: the service answers if it is theirs."""
     status_unreadable: str | None = None
     """`durum` followed by something that cannot be a code (answered as not found)."""
+    reopen_of: str | None = None
+    """A canonical tracking code the citizen asked to reopen: the service does if it is theirs."""
+    survey_solved: tuple[str, Solved] | None = None
+    """The survey's first answer (code, solved): the service asks the score if the request is theirs."""
+    survey_answer: tuple[str, Answer] | None = None
+    """The survey's whole answer for a code: the service keeps it if the request is theirs."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,9 @@ def _greeting(ctx: Context, language: Language) -> str:
 
 
 def _continue(state: Conversation, inbound: Inbound, ctx: Context) -> Outcome:
+    survey = _survey(state, inbound.choice or "")
+    if survey is not None:
+        return survey
     if inbound.kind is Kind.TEXT:
         command = words.command(inbound.text)
         if command is not None:
@@ -154,14 +169,29 @@ def _run(command: Command, state: Conversation, inbound: Inbound, ctx: Context) 
     if command in (Command.ENGLISH, Command.TURKISH):
         language = Language.EN if command is Command.ENGLISH else Language.TR
         return _prompt(state.model_copy(update={"language": language}), ctx)
-    parts = inbound.text.split(None, 1)
-    typed = parts[1].strip() if len(parts) > 1 else ""
+    reopen = command is Command.REOPEN
+    words_before = 1 if not reopen or textnorm.words(inbound.text)[0] == "reopen" else 2
+    parts = inbound.text.split(None, words_before)
+    typed = parts[words_before].strip() if len(parts) > words_before else ""
     if not typed:
-        return Outcome(state, (TextMessage(m.pick(m.STATUS_USAGE, state.language)),))
+        usage = survey_texts.REOPEN_USAGE if reopen else m.STATUS_USAGE
+        return Outcome(state, (TextMessage(m.pick(usage, state.language)),))
     code = codes.normalize(typed)
     if code is None:
         return Outcome(state, status_unreadable=m.clip(typed, 24))
-    return Outcome(state, status_of=code)
+    return Outcome(state, reopen_of=code) if reopen else Outcome(state, status_of=code)
+
+
+def _survey(state: Conversation, choice: str) -> Outcome | None:
+    """A tap on the survey's buttons or score list (at any step; the draft is left as it is)."""
+    solved = invite.parse_solved(choice)
+    if solved is not None:
+        return Outcome(state, survey_solved=solved)
+    scored = invite.parse_score(choice)
+    if scored is not None:
+        code, answer, score = scored
+        return Outcome(state, survey_answer=(code, Answer(solved=answer, score=score)))
+    return None
 
 
 def _cancelled(state: Conversation) -> Outcome:

@@ -42,13 +42,18 @@ from civicdesk.requests.codes import new_code
 from civicdesk.requests.models import Contact, EntryType, Language, ServiceRequest, TimelineEntry
 from civicdesk.requests.repository import RequestRepository
 from civicdesk.requests.texts import STATUS_NAMES, accepted_message
+from civicdesk.surveys import invite
+from civicdesk.surveys import texts as survey_texts
+from civicdesk.surveys.model import Result as SurveyResult
+from civicdesk.surveys.model import Via as SurveyVia
+from civicdesk.surveys.service import AlreadyAnswered, Surveys
 from civicdesk.whatsapp import dialogue, identity
 from civicdesk.whatsapp import messages as m
 from civicdesk.whatsapp.client import CloudApiClient, CloudApiError
 from civicdesk.whatsapp.config import Credentials
 from civicdesk.whatsapp.conversation import Conversation, Draft, Inbound, Kind, Step
 from civicdesk.whatsapp.media import MediaRejected, MediaStore
-from civicdesk.whatsapp.messages import OutboundMessage, TextMessage
+from civicdesk.whatsapp.messages import ListMessage, OutboundMessage, TextMessage
 from civicdesk.whatsapp.payloads import Delivery, Message, Status
 from civicdesk.whatsapp.repository import ConversationRepository, OutboundRepository
 
@@ -105,6 +110,7 @@ class WhatsAppService:
         self.requests = RequestRepository(self.table)
         self.conversations = ConversationRepository(self.table)
         self.outbound = OutboundRepository(self.table)
+        self.surveys = Surveys(self.requests, self.profile, self.catalogue, clock=lambda: self.clock())
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="message.id",
             raise_on_no_idempotency_key=True,
@@ -173,6 +179,7 @@ class WhatsAppService:
             filed = self._file(outcome.filing, citizen, message.from_, given.name)
         if outcome.status_of is not None:
             replies.append(self._status_answer(citizen, outcome.status_of, language))
+        replies.extend(self._survey_replies(outcome, citizen, language))
         if outcome.status_unreadable is not None:
             text = m.pick(m.STATUS_NOT_FOUND, language).format(code=outcome.status_unreadable)
             replies.append(TextMessage(text))
@@ -305,6 +312,64 @@ class WhatsAppService:
         if answers:
             text = f"{text}\n{m.clip(answers[-1], 600)}"
         return TextMessage(text)
+
+    # --- the survey and reopening ----------------------------------------------------------------
+
+    def _survey_replies(
+        self, outcome: dialogue.Outcome, citizen: str, language: Language
+    ) -> list[OutboundMessage]:
+        """The score question, the thanks, or what reopening did — for the citizen's own requests only
+        (anyone else's code reads exactly like an unknown one)."""
+        code = (
+            outcome.reopen_of
+            or (outcome.survey_solved[0] if outcome.survey_solved else None)
+            or (outcome.survey_answer[0] if outcome.survey_answer else None)
+        )
+        if code is None:
+            return []
+        shown = codes.display(code)
+        if not self.requests.owns(citizen, code):
+            return [TextMessage(m.pick(m.STATUS_NOT_FOUND, language).format(code=shown))]
+        if outcome.survey_solved is not None:
+            solved = outcome.survey_solved[1]
+            rows = tuple(m.Row(i, t) for i, t in invite.score_choices(code, solved, language))
+            return [
+                ListMessage(
+                    m.pick(survey_texts.ASK_SCORE, language),
+                    m.pick(survey_texts.SCORE_BUTTON, language),
+                    rows,
+                )
+            ]
+        if outcome.survey_answer is not None:
+            try:
+                result = self.surveys.answer(code, outcome.survey_answer[1], SurveyVia.WHATSAPP)
+            except AlreadyAnswered:
+                return [TextMessage(m.pick(survey_texts.ALREADY_ANSWERED, language))]
+            metrics.add_metric(name="SurveysAnswered", unit=MetricUnit.Count, value=1)
+            thanks = m.pick(survey_texts.THANKS, language)
+            if result is SurveyResult.RECORDED:
+                return [TextMessage(thanks)]
+            return [TextMessage(f"{thanks} {self._reopen_text(code, result, language)}")]
+        result, _ = self.surveys.reopen(code, SurveyVia.WHATSAPP)
+        return [TextMessage(self._reopen_text(code, result, language))]
+
+    def _reopen_text(self, code: str, result: SurveyResult, language: Language) -> str:
+        shown = codes.display(code)
+        if result is SurveyResult.REOPENED:
+            metrics.add_metric(name="RequestsReopened", unit=MetricUnit.Count, value=1)
+            request = self.requests.get(code)
+            due = m.when(request.due_at) if request else "-"
+            return m.pick(survey_texts.REOPENED, language).format(code=shown, due=due)
+        if result is SurveyResult.NOT_RESOLVED:
+            return m.pick(survey_texts.NOT_RESOLVED, language).format(code=shown)
+        days = self.profile.surveys.reopen_days
+        read = self.surveys.read(code)
+        resolved_at = read.situation.resolved_at
+        link_until = resolved_at + timedelta(days=self.profile.surveys.link_days) if resolved_at else None
+        if not self.privacy_url or resolved_at is None or link_until is None or self.clock() >= link_until:
+            return m.pick(survey_texts.TOO_LATE_NO_LINK, language).format(code=shown, days=days)
+        url = invite.link(self.privacy_url, self.citizen_key(), code, resolved_at, self.profile)
+        return m.pick(survey_texts.TOO_LATE, language).format(code=shown, days=days, link=url)
 
     # --- sending -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ SKIP = frozenset({"atla", "gec", "yok", "hayir", "fotografsiz", "skip", "no", "n
 SKIP_PHOTO = SKIP | NO  # "do you have a photo?" is a yes/no question too
 _CANCEL = frozenset({"iptal", "vazgec", "vazgectim", "cancel"})
 _STATUS = frozenset({"durum", "status", "sorgu", "sorgula"})
+_REOPEN = frozenset({"reopen"})  # and `yeniden aç`, two words
 _ENGLISH = frozenset({"english", "ingilizce", "en"})
 _TURKISH = frozenset({"turkce", "turkish", "tr"})
 _GREETINGS = frozenset({
@@ -43,6 +44,7 @@ class Command(StrEnum):
     STATUS = "status"
     ENGLISH = "english"
     TURKISH = "turkish"
+    REOPEN = "reopen"
 
 
 def detect_language(text: str) -> Language:
@@ -67,10 +69,12 @@ def says(text: str, vocabulary: frozenset[str]) -> bool:
 
 
 def command(text: str) -> Command | None:
-    """`iptal`, `durum <code>`, `English`, `Türkçe`; None for anything else."""
+    """`iptal`, `durum <code>`, `yeniden aç <code>`, `English`, `Türkçe`; None for anything else."""
     words = textnorm.words(text)
     if not words:
         return None
+    if words[0] in _REOPEN or words[:2] == ["yeniden", "ac"]:
+        return Command.REOPEN
     if words[0] in _CANCEL and len(words) <= 3:
         return Command.CANCEL
     if words[0] in _STATUS:

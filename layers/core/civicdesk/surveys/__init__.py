@@ -1,0 +1,1 @@
+"""Closing the loop with the citizen: the satisfaction survey after a resolution, and reopening."""
