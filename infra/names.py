@@ -56,6 +56,7 @@ OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an outpu
 OUTPUT_STAFF_USER_POOL_ID: Final = "StaffUserPoolId"
 OUTPUT_SUPERVISOR_ALERTS_ARN: Final = "SupervisorAlertsTopicArn"
 OUTPUT_STAFF_CLIENT_ID: Final = "StaffClientId"
+OUTPUT_REFERRAL_SECRET_ARN: Final = "ReferralSecretArn"  # noqa: S105 - an output name, not a secret
 # The staff user pool: a member's departments (an attribute only administrators may write).
 STAFF_DEPARTMENTS_ATTRIBUTE: Final = "departments"
 
@@ -101,6 +102,9 @@ FUNCTION_OPEN311: Final = "open311"
 HANDLER_OPEN311: Final = "handler.lambda_handler"
 FUNCTION_OPEN311_KEYS: Final = "open311_keys"
 HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
+FUNCTION_REFERRALS: Final = "referrals"
+HANDLER_REFERRALS: Final = "handler.lambda_handler"
+HANDLER_REFERRAL_FOLLOW: Final = "handler.follow_handler"
 
 
 def edge_stack_name(stage: str) -> str:

@@ -23,6 +23,7 @@ from infra.capabilities.open311 import Open311
 from infra.capabilities.opendata import OpenData
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
+from infra.capabilities.referrals import Referrals
 from infra.capabilities.reports import NeedsAnalysis
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
@@ -140,6 +141,13 @@ class CivicDeskStack(Stack):
             whatsapp_key=self.whatsapp.key,
             public_url=self.web.url,
         )
+        self.referrals = Referrals(
+            self,
+            "Referrals",
+            platform=platform,
+            bus=self.router.bus,
+            mail_identity=self.notifications.identity,
+        )
         self.needs_analysis = NeedsAnalysis(
             self,
             "NeedsAnalysis",
@@ -173,6 +181,12 @@ class CivicDeskStack(Stack):
             names.OUTPUT_WHATSAPP_SECRET_ARN,
             value=self.whatsapp.secret.secret_arn,
             description="Secret to fill with Meta's app secret, verify token and access token",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_REFERRAL_SECRET_ARN,
+            value=self.referrals.secret.secret_arn,
+            description="Secret to fill with our API keys at other institutions' Open311 servers",
         )
         CfnOutput(
             self,

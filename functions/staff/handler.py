@@ -64,6 +64,7 @@ def service() -> StaffService:
         queues=QueueReader(table),
         catalogue=runtime.catalogue,
         citizen_key=runtime.citizen_key,
+        institutions=runtime.profile().institutions,
     )
 
 

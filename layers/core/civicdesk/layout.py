@@ -36,6 +36,7 @@ class ItemType(StrEnum):
     DESTRUCTION = "destruction"
     OPEN311_KEY = "open311_key"
     SURVEY = "survey"
+    REFERRAL = "referral"
 
 
 # --- a request's partition: the request, its timeline, its contact ---------------------------------
@@ -212,6 +213,31 @@ def open311_key_sk(key_hash: str) -> str:
 def open311_rate_pk(key_id: str) -> str:
     """`OPEN311#RATE#<key id>`: one counter item per key and minute (sort key `<yyyy-mm-ddThh:mm>`)."""
     return f"{OPEN311_RATE_PREFIX}{key_id}"
+
+
+# --- referrals out: a request handed to another institution, and the ones still followed ----------------
+
+REFERRAL_PREFIX: Final = "REFERRAL#"
+REFERRAL_SK: Final = "REFERRAL"
+FOLLOWED_PREFIX: Final = "REFERRALS#"
+FOLLOWED_CURSOR_SK: Final = "CURSOR"
+FOLLOWED_ID_PREFIX: Final = "ID#"
+
+
+def referral_pk(code: str) -> str:
+    """`REFERRAL#<our code>`: one referral per request, written `filing` before the other side is called,
+    so a redelivered event finds it and never files twice."""
+    return f"{REFERRAL_PREFIX}{code}"
+
+
+def followed_pk(institution: str) -> str:
+    """`REFERRALS#<institution>`: the referrals still open there (`ID#<their id>`) and the moment of its
+    last update seen (`CURSOR`): the follower reads one partition per institution, never a Scan."""
+    return f"{FOLLOWED_PREFIX}{institution}"
+
+
+def followed_sk(their_id: str) -> str:
+    return f"{FOLLOWED_ID_PREFIX}{their_id}"
 
 
 # --- Powertools Idempotency records ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ class Stage(StrEnum):
     RESOLVED = "resolved"  # with the resolution
     REJECTED = "rejected"  # closed without action, with the reason
     REFERRED = "referred"  # another institution's: where to turn
+    REFERRAL_CLOSED = "referral_closed"  # the institution it was referred to closed it, with its words
     DUPLICATE = "duplicate"  # already reported: follow the other code
     REOPENED = "reopened"
     OVERDUE = "overdue"  # the 48-hour promise was missed: an apology and what happens next
