@@ -101,6 +101,8 @@ FUNCTION_OPEN311: Final = "open311"
 HANDLER_OPEN311: Final = "handler.lambda_handler"
 FUNCTION_OPEN311_KEYS: Final = "open311_keys"
 HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
+FUNCTION_FIELD_SURVEYS: Final = "field_surveys"
+HANDLER_FIELD_SURVEYS: Final = "handler.lambda_handler"
 
 
 def edge_stack_name(stage: str) -> str:

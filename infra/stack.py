@@ -13,6 +13,7 @@ from infra import names
 from infra.capabilities.api import PublicApi
 from infra.capabilities.catalogue import CatalogueSeed
 from infra.capabilities.edge import OriginGuard, WebFirewall
+from infra.capabilities.field_surveys import FieldSurveys
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
@@ -144,6 +145,13 @@ class CivicDeskStack(Stack):
             "NeedsAnalysis",
             platform=platform,
             bus=self.router.bus,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
+        )
+        self.field_surveys = FieldSurveys(
+            self,
+            "FieldSurveys",
+            platform=platform,
             http_api=self.api.http_api,
             authorizer=self.staff.authorizer,
         )
