@@ -7,9 +7,8 @@ console's app client) and, locally only, lists these accounts and their password
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 import boto3
 
@@ -17,8 +16,8 @@ from civicdesk.core.clock import utc_now
 from civicdesk.core.dynamo import Table
 from civicdesk.fieldsurveys.model import Definition, Survey
 from civicdesk.fieldsurveys.repository import FieldSurveyRepository
-from civicdesk.profile.model import Profile
 from civicdesk.open311.keys import KeyRepository, Operation
+from civicdesk.profile.model import Profile
 from civicdesk.profile.public import console_config
 from civicdesk.staff.identity import DEPARTMENTS_CLAIM, Role
 from local.cloud import REGION, LocalResources

@@ -32,7 +32,6 @@ from civicdesk.fieldsurveys.service import FieldSurveys, SurveyNotFound, results
 from civicdesk.reports.store import StatsStore
 from civicdesk.staff.routes import NO_STORE, SECURITY, SECURITY_SCHEMES, answers, member, ok
 
-
 MAX_BODY_BYTES = 131_072
 """A survey of 50 questions with tr/en texts and choices fits; an answer is far smaller."""
 
@@ -83,7 +82,7 @@ NOT_FOUND = error_responses((HTTPStatus.NOT_FOUND, "No field survey (or version)
     responses=answers("Current versions, running ones first"),
 )
 def list_surveys() -> Response[c.SurveysOut]:
-    return ok(service().list(member(app)))
+    return ok(service().visible(member(app)))
 
 
 @app.post(
@@ -92,7 +91,10 @@ def list_surveys() -> Response[c.SurveysOut]:
     tags=["field surveys"],
     security=SECURITY,
     responses={
-        201: {"description": "Defined, as version 1", "content": {"application/json": {"model": c.SurveyOut}}},
+        201: {
+            "description": "Defined, as version 1",
+            "content": {"application/json": {"model": c.SurveyOut}},
+        },
         **answers(None, body=True),
     },
 )
@@ -127,7 +129,9 @@ def get_survey(survey_id: SurveyId, version: Version = None) -> Response[c.Surve
         **NOT_FOUND,
     },
 )
-def revise(survey_id: SurveyId, body: Annotated[Definition, Body()], if_match: IfMatch = None) -> Response[c.SurveyOut]:
+def revise(
+    survey_id: SurveyId, body: Annotated[Definition, Body()], if_match: IfMatch = None
+) -> Response[c.SurveyOut]:
     staff = member(app)
     survey = service().revise(staff, survey_id, version_from(if_match), body)
     logger.info("field survey revised", extra={"survey": survey_id, "version": survey.version})
@@ -156,7 +160,7 @@ def post_answer(survey_id: SurveyId, body: Annotated[c.AnswerIn, Body()]) -> Res
 
 @app.get(
     "/staff/field-surveys/<survey_id>/results",
-    summary="Results per neighbourhood and question (counts, shares, averages) beside the requests filed there",
+    summary="Results per neighbourhood and question (counts, shares, averages) beside the requests there",
     tags=["field surveys"],
     security=SECURITY,
     responses={
@@ -164,7 +168,9 @@ def post_answer(survey_id: SurveyId, body: Annotated[c.AnswerIn, Body()]) -> Res
             "description": "The results (JSON), or the same as CSV with `format=csv`",
             "content": {
                 "application/json": {"model": c.ResultsOut},
-                "text/csv": {"schema": {"type": "string", "description": "one row per place, question, choice"}},
+                "text/csv": {
+                    "schema": {"type": "string", "description": "one row per place, question, choice"}
+                },
             },
         },
         **answers(None),
@@ -181,7 +187,10 @@ def get_results(
         filename = f"field-survey-{survey_id}-v{results.version}.csv"
         headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'}
         return Response(
-            status_code=200, content_type="text/csv; charset=utf-8", body=results_csv(results), headers=headers
+            status_code=200,
+            content_type="text/csv; charset=utf-8",
+            body=results_csv(results),
+            headers=headers,
         )
     return ok(results)
 

@@ -36,7 +36,6 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from local import openapi
 from local import whatsapp_fake as wa
-
 from local.staff_demo import DEMO_FIELD_SURVEY_ID
 
 from .conftest import LocalStack

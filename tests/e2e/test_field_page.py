@@ -5,6 +5,7 @@ and the answer is sent and counted once. Under the console's production CSP, lik
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,16 +24,22 @@ from .test_console import DESK, PHONE, Watch, _with_console_csp
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots-h15")
-"""Screenshots of the page at 390 and 1280 px, for a person to look at."""
+SHOTS = os.environ.get("FIELD_SHOTS")
+"""A directory: the page is photographed there at 390 and 1280 px (for a person to look at)."""
+
+
+def shoot(page: Page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def results(stack: LocalStack) -> dict[str, Any]:
     token = Staff(stack).token(ANALYST)
-    request = Request(f"{stack.url}/staff/field-surveys/{DEMO_FIELD_SURVEY_ID}/results")
+    request = Request(f"{stack.url}/staff/field-surveys/{DEMO_FIELD_SURVEY_ID}/results")  # noqa: S310
     request.add_header("Authorization", f"Bearer {token}")
     with urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
-        return json.loads(answer.read())  # type: ignore[no-any-return]
+        return json.loads(answer.read())
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def phone(chromium: Browser, local_stack: LocalStack) -> Iterator[tuple[Page, Br
         locale="tr-TR",
         timezone_id="Europe/Istanbul",
         service_workers="block",
-        geolocation={"latitude": centre.lat, "longitude": centre.lon},  # type: ignore[typeddict-item]
+        geolocation={"latitude": float(centre.lat or 0), "longitude": float(centre.lon or 0)},
         permissions=["local-network-access", "geolocation"],
     )
     context.route(f"{local_stack.url}/**", _with_console_csp(local_stack))
@@ -87,8 +94,7 @@ def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once(
     page.get_by_label("Park eden araç").check()
     page.locator('input[name="q-lamps_out"]').fill("3")
     page.get_by_label("Hayır").check()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "field-390.png"), full_page=True)
+    shoot(page, "field-390")
     context.set_offline(True)
     page.get_by_role("button", name="Kaydet ve gönder").click()
     # Then the answer is kept on the phone and said to be waiting
@@ -96,7 +102,7 @@ def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once(
     expect(page.locator("#outbox-text")).to_contain_text("1 gönderilmeyi bekliyor")
     kept = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('civicdesk.field.outbox.'))")
     assert any(json.loads(page.evaluate(f"localStorage.getItem('{k}')") or "[]") for k in kept)
-    page.screenshot(path=str(SHOTS / "field-390-offline.png"), full_page=True)
+    shoot(page, "field-390-offline")
     # When the connection returns (the page retries by itself; "send now" is pressed if still waiting)
     context.set_offline(False)
     if page.locator("#outbox-retry").is_visible():
@@ -106,22 +112,22 @@ def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once(
     assert posts.count(201) == 1
     assert results(local_stack)["total"]["answers"] == before + 1
     page.set_viewport_size(DESK)  # type: ignore[arg-type]
-    page.screenshot(path=str(SHOTS / "field-1280.png"), full_page=True)
+    shoot(page, "field-1280")
 
 
 def test_a_resend_of_the_same_answer_counts_once_over_http(local_stack: LocalStack) -> None:
     # Given an answer the phone sends, loses the reply for, and sends twice more
     token = Staff(local_stack).token(FIELD)
+    place = results(local_stack)["neighbourhoods"][0]["code"]
     body = json.dumps(
-        {"id": "e2e-resend-0001", "version": 1, "neighbourhood": results(local_stack)["neighbourhoods"][0]["code"],
+        {"id": "e2e-resend-0001", "version": 1, "neighbourhood": place,
          "answered_at": datetime.now(UTC).isoformat(), "values": {"pavement": "good"}}
     ).encode()  # fmt: skip
     before = results(local_stack)["total"]["answers"]
     statuses = []
     for _ in range(3):
-        request = Request(
-            f"{local_stack.url}/staff/field-surveys/{DEMO_FIELD_SURVEY_ID}/answers", data=body, method="POST"
-        )
+        path = f"/staff/field-surveys/{DEMO_FIELD_SURVEY_ID}/answers"
+        request = Request(f"{local_stack.url}{path}", data=body, method="POST")  # noqa: S310 - loopback
         request.add_header("Authorization", f"Bearer {token}")
         request.add_header("Content-Type", "application/json")
         with urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback

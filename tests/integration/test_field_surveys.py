@@ -136,21 +136,26 @@ def test_a_new_version_keeps_old_answers_readable(api: Api) -> None:
     assert api(SUPERVISOR, "PUT", path, changed, headers={"if-match": '"7"'})[0] == 412
     status, v2, headers = api(SUPERVISOR, "PUT", path, changed, headers={"if-match": '"1"'})
     # Then version 2 is current
-    assert status == 200 and v2["version"] == 2 and headers["ETag"] == '"2"'
+    assert status == 200
+    assert v2["version"] == 2
+    assert headers["ETag"] == '"2"'
     # And an answer to version 2 is checked against version 2 (its questions only)
     assert api(FIELD, "POST", f"{path}/answers", answer_body(2, lamps=7))[0] == 201
     assert api(FIELD, "POST", f"{path}/answers", answer_body(2, state="good"))[0] == 422
     # And version 1 is still readable, as are its answers and results
     status, v1, _ = api(FIELD, "GET", path, query={"version": "1"})
-    assert status == 200 and [q["id"] for q in v1["definition"]["questions"]][0] == "state"
+    assert status == 200
+    assert next(q["id"] for q in v1["definition"]["questions"]) == "state"
     assert v1["current_version"] == 2
     stored = FieldSurveyRepository(api_table()).answers(survey["id"])
     assert sorted(a.version for a in stored) == [1, 2]
     assert next(a for a in stored if a.version == 1).values == {"state": "good"}
     _, old, _ = api(ANALYST, "GET", f"{path}/results", query={"version": "1"})
-    assert old["version"] == 1 and old["total"]["answers"] == 1
+    assert old["version"] == 1
+    assert old["total"]["answers"] == 1
     _, new, _ = api(ANALYST, "GET", f"{path}/results")
-    assert new["version"] == 2 and new["total"]["questions"][0]["average"] == 7
+    assert new["version"] == 2
+    assert new["total"]["questions"][0]["average"] == 7
 
 
 def api_table() -> Table:
@@ -185,7 +190,10 @@ def test_results_match_a_recomputation_from_the_raw_answers(api: Api) -> None:
         assert place["answers"] == len(mine)
         q = {x["id"]: x for x in place["questions"]}
         state = Counter(v["state"] for v in mine)
-        assert {c["id"]: c["count"] for c in q["state"]["choices"]} == {"good": state["good"], "bad": state["bad"]}
+        assert {c["id"]: c["count"] for c in q["state"]["choices"]} == {
+            "good": state["good"],
+            "bad": state["bad"],
+        }
         answered_issues = [v["issues"] for v in mine if v.get("issues")]
         assert q["issues"]["answered"] == len(answered_issues)
         for choice in q["issues"]["choices"]:
@@ -198,7 +206,8 @@ def test_results_match_a_recomputation_from_the_raw_answers(api: Api) -> None:
         assert {c["id"]: c["count"] for c in q["safe"]["choices"]} == {"yes": safe[True], "no": safe[False]}
     # And the CSV carries the same counts
     status, text, headers = api(ANALYST, "GET", f"{path}/results", query={"format": "csv"})
-    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/csv")
     total_rows = [r.split(",") for r in text.splitlines() if r.startswith("1,all,")]
     good = next(r for r in total_rows if r[4] == "state" and r[6] == "good")
     assert int(good[7]) == sum(v.values["state"] == "good" for v in raw)
@@ -256,7 +265,8 @@ def test_bad_answers_get_422_naming_the_question(api: Api) -> None:
     assert api(FIELD, "POST", path, early)[0] == 422
     # And a survey over unknown neighbourhoods cannot be defined
     status, body, _ = api(SUPERVISOR, "POST", "/staff/field-surveys", definition(neighbourhoods=["atlantis"]))
-    assert status == 422 and body["fields"][0]["field"] == "neighbourhoods"
+    assert status == 422
+    assert body["fields"][0]["field"] == "neighbourhoods"
 
 
 def test_unknown_survey_is_404(api: Api) -> None:

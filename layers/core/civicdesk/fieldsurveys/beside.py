@@ -18,7 +18,9 @@ from civicdesk.reports.periods import Period, plan
 from civicdesk.reports.store import StatsStore
 
 
-def request_figures(store: StatsStore, profile: Profile, clock: Callable[[], datetime]) -> RequestFiguresReader:
+def request_figures(
+    store: StatsStore, profile: Profile, clock: Callable[[], datetime]
+) -> RequestFiguresReader:
     def read(first: date, last: date) -> dict[str, RequestFigures]:
         today = clock().astimezone(profile.zone).date()
         steps = plan(Period(first, last), "nbh", today)

@@ -98,9 +98,7 @@ class ResultsOut(BaseModel):
     neighbourhoods: list[PlaceResults]
 
 
-def survey_out(
-    survey: Survey, current: int, places: list[Place], radius_m: float, today: date
-) -> SurveyOut:
+def survey_out(survey: Survey, current: int, places: list[Place], radius_m: float, today: date) -> SurveyOut:
     d = survey.definition
     return SurveyOut(
         id=survey.id,

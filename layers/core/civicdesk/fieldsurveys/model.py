@@ -172,7 +172,11 @@ def _problem(q: Question, value: Any) -> str | None:
             return f"between {q.minimum} and {q.maximum}"
         return None
     if q.type is QuestionType.TEXT:
-        return None if isinstance(value, str) and len(value) <= MAX_TEXT_ANSWER else "a text up to 1000 characters"
+        return (
+            None
+            if isinstance(value, str) and len(value) <= MAX_TEXT_ANSWER
+            else "a text up to 1000 characters"
+        )
     chosen = [value] if q.type is QuestionType.SINGLE_CHOICE else value
     if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
         return "one choice id" if q.type is QuestionType.SINGLE_CHOICE else "a list of choice ids"

@@ -109,7 +109,7 @@ class FieldSurveyRepository:
         item = self.table.get(layout.FIELD_SURVEYS_PK, layout.field_version_sk(survey_id, version))
         return _survey(item) if item else None
 
-    def list(self) -> list[Survey]:
+    def surveys(self) -> list[Survey]:
         """Every survey's current version: one Query of the heads (a few dozen items)."""
         items = self.table.query_all(
             KeyConditionExpression="#pk = :pk AND begins_with(#sk, :head)",

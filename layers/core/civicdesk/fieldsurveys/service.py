@@ -19,7 +19,7 @@ from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import ConflictingUpdate, InvalidInput, PreconditionFailed
 from civicdesk.core.validation import clean_text
 from civicdesk.fieldsurveys import contracts as c
-from civicdesk.fieldsurveys.model import Definition, Question, QuestionType, Survey, check, counts
+from civicdesk.fieldsurveys.model import Definition, Question, QuestionType, Survey, Value, check, counts
 from civicdesk.fieldsurveys.repository import Counters, FieldSurveyRepository, StoredAnswer
 from civicdesk.profile.model import Profile
 from civicdesk.staff import policy
@@ -58,7 +58,9 @@ class FieldSurveys:
         known = {n.code for n in catalogue.neighbourhoods}
         unknown = sorted(definition.neighbourhoods - known)
         if unknown:
-            raise InvalidInput({"neighbourhoods": f"not neighbourhoods of the catalogue: {', '.join(unknown)}"})
+            raise InvalidInput(
+                {"neighbourhoods": f"not neighbourhoods of the catalogue: {', '.join(unknown)}"}
+            )
         departments = {d.code for d in catalogue.departments}
         if not definition.team.departments <= departments:
             raise InvalidInput({"team.departments": "not departments of the catalogue"})
@@ -111,7 +113,9 @@ class FieldSurveys:
         if given is policy.Scope.ALL:
             return True
         team = survey.definition.team
-        return given is not None and (bool(team.departments & staff.departments) or staff.user_id in team.members)
+        return given is not None and (
+            bool(team.departments & staff.departments) or staff.user_id in team.members
+        )
 
     def _may_read(self, staff: Staff, survey: Survey) -> None:
         if any(
@@ -126,7 +130,9 @@ class FieldSurveys:
         by_code = {n.code: n for n in self.catalogue().neighbourhoods}
         places = [
             c.Place(code=code, name=by_code[code].name, lat=by_code[code].lat, lon=by_code[code].lon)
-            for code in sorted(survey.definition.neighbourhoods, key=lambda x: by_code[x].name if x in by_code else x)
+            for code in sorted(
+                survey.definition.neighbourhoods, key=lambda x: by_code[x].name if x in by_code else x
+            )
             if code in by_code
         ]
         return c.survey_out(survey, current, places, self.profile.locate_radius_m, self.today())
@@ -134,18 +140,20 @@ class FieldSurveys:
     def get(self, staff: Staff, survey_id: str, version: int | None = None) -> c.SurveyOut:
         current = self._current(survey_id)
         self._may_read(staff, current)
-        survey = current if version in (None, current.version) else self.repository.version(survey_id, version)
+        survey = (
+            current if version in (None, current.version) else self.repository.version(survey_id, version)
+        )
         if survey is None:
             raise SurveyNotFound(survey_id)
         return self.view(staff, survey, current.version)
 
-    def list(self, staff: Staff) -> c.SurveysOut:
+    def visible(self, staff: Staff) -> c.SurveysOut:
         """Everything for those who define or read results; a field member's team's surveys only."""
         if not any(policy.scope(staff, a) is not None for a in policy.Action if a in _SURVEY_ACTIONS):
             raise policy.Forbidden(policy.Action.ANSWER_SURVEYS)
         mine = [
             s
-            for s in self.repository.list()
+            for s in self.repository.surveys()
             if policy.scope(staff, policy.Action.DEFINE_SURVEYS) is not None
             or policy.scope(staff, policy.Action.SURVEY_RESULTS) is not None
             or self.on_team(staff, s)
@@ -161,7 +169,9 @@ class FieldSurveys:
         current = self._current(survey_id)
         if not self.on_team(staff, current):
             raise policy.Forbidden(policy.Action.ANSWER_SURVEYS, "This survey is not assigned to your team.")
-        survey = current if given.version == current.version else self.repository.version(survey_id, given.version)
+        survey = (
+            current if given.version == current.version else self.repository.version(survey_id, given.version)
+        )
         if survey is None:
             raise InvalidInput({"version": "not a version of this survey"})
         definition = survey.definition
@@ -209,7 +219,9 @@ class FieldSurveys:
     def results(self, staff: Staff, survey_id: str, version: int | None = None) -> c.ResultsOut:
         policy.require(staff, policy.Action.SURVEY_RESULTS)
         current = self._current(survey_id)
-        survey = current if version in (None, current.version) else self.repository.version(survey_id, version)
+        survey = (
+            current if version in (None, current.version) else self.repository.version(survey_id, version)
+        )
         if survey is None:
             raise SurveyNotFound(survey_id)
         d = survey.definition
@@ -219,7 +231,13 @@ class FieldSurveys:
         requests = self.request_figures(first, last) if begun else {}
         names = {n.code: n.name for n in self.catalogue().neighbourhoods}
         rows = [
-            _place(code, names.get(code), d, counters.get(code), requests.get(code, _NO_REQUESTS) if begun else None)
+            _place(
+                code,
+                names.get(code),
+                d,
+                counters.get(code),
+                requests.get(code, _NO_REQUESTS) if begun else None,
+            )
             for code in sorted(d.neighbourhoods, key=lambda x: names.get(x, x))
         ]
         total_values: dict[str, float] = {}
@@ -255,9 +273,9 @@ _SURVEY_ACTIONS = frozenset(
 _NO_REQUESTS = c.RequestFigures(filed=0, open=0, resolved=0)
 
 
-def _cleaned(definition: Definition, values: dict[str, object]) -> dict[str, object]:
+def _cleaned(definition: Definition, values: Mapping[str, Value]) -> dict[str, Value]:
     """Text answers as a person meant them (NFC, no invisible characters); numbers as numbers."""
-    out: dict[str, object] = {}
+    out: dict[str, Value] = {}
     for name, value in values.items():
         q = definition.question(name)
         if q is not None and q.type is QuestionType.TEXT and isinstance(value, str):
@@ -279,7 +297,9 @@ def _question(q: Question, values: Mapping[str, float]) -> c.QuestionResult:
     texts = {ch.id: ch.text for ch in q.choices}
     for option in q.options():
         n = int(values.get(f"{q.id}.c.{option}", 0))
-        result.choices.append(c.ChoiceResult(id=option, text=texts.get(option), count=n, share=_share(n, answered)))
+        result.choices.append(
+            c.ChoiceResult(id=option, text=texts.get(option), count=n, share=_share(n, answered))
+        )
     return result
 
 

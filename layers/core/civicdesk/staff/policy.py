@@ -63,7 +63,8 @@ POLICY: dict[Role, dict[Action, Scope]] = {
         Action.FILE: ALL, Action.LOOKUP_CALLER: ALL, Action.LIST: ALL, Action.READ: ALL,
         Action.READ_CONTACT: ALL, Action.REPLY: ALL, Action.NOTE: ALL, Action.CHANGE_STATUS: ALL,
         Action.TRANSFER: ALL, Action.CLASSIFY: ALL, Action.READ_TEMPLATES: ALL, Action.REPORTS: ALL,
-        Action.PRIVACY: ALL, Action.DEFINE_SURVEYS: ALL, Action.ANSWER_SURVEYS: ALL, Action.SURVEY_RESULTS: ALL,
+        Action.PRIVACY: ALL, Action.DEFINE_SURVEYS: ALL, Action.ANSWER_SURVEYS: ALL,
+        Action.SURVEY_RESULTS: ALL,
     },
     Role.ADMIN: {
         Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL,
