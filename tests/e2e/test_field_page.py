@@ -30,6 +30,7 @@ SHOTS = os.environ.get("FIELD_SHOTS")
 
 def shoot(page: Page, name: str) -> None:
     if SHOTS:
+        page.evaluate("window.scrollTo(0, 0)")  # the outbox line sticks to the top of the screen
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
@@ -109,10 +110,36 @@ def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once(
         page.get_by_role("button", name="Şimdi gönder").click()
     expect(page.locator("#outbox")).to_have_attribute("data-waiting", "0")
     # Then it was sent and counted exactly once
+    expect(page.locator("#saved")).to_contain_text("Yanıt gönderildi")
     assert posts.count(201) == 1
     assert results(local_stack)["total"]["answers"] == before + 1
     page.set_viewport_size(DESK)  # type: ignore[arg-type]
     shoot(page, "field-1280")
+
+
+def test_an_analyst_reads_the_results_beside_the_requests_and_downloads_the_csv(
+    phone: tuple[Page, BrowserContext, Watch], local_stack: LocalStack
+) -> None:
+    page, _, _ = phone
+    page.set_viewport_size(DESK)  # type: ignore[arg-type]
+    # Given an analyst on the field page (who answers nothing: no form, only results)
+    page.goto(f"{local_stack.url}/staff/field.html")
+    page.wait_for_selector("html[data-ready=true]")
+    password = page.evaluate("fetch('config.json').then(r => r.json()).then(c => c.demo.password)")
+    page.get_by_label("E-posta").fill(ANALYST)
+    page.get_by_label("Parola").fill(password)
+    page.get_by_label("Parola").press("Enter")
+    expect(page.locator("#view-results")).to_be_visible()
+    expect(page.locator("#view-fill")).to_be_hidden()
+    # When they show the demo survey's results
+    page.locator("#results-survey").select_option(DEMO_FIELD_SURVEY_ID)
+    page.get_by_role("button", name="Göster").click()
+    # Then every assigned neighbourhood has its table with the requests filed there beside it
+    survey = results(local_stack)
+    expect(page.locator(".place-results")).to_have_count(len(survey["neighbourhoods"]) + 1)
+    expect(page.locator(".requests-beside").first).to_contain_text("Talepler · Requests")
+    expect(page.locator("#results-csv")).to_be_visible()
+    shoot(page, "field-results-1280")
 
 
 def test_a_resend_of_the_same_answer_counts_once_over_http(local_stack: LocalStack) -> None:

@@ -123,6 +123,9 @@ async function flush() {
         const headers = entry.key ? { "Idempotency-Key": entry.key } : {};
         const answer = await api(entry.path, { method: "POST", body: entry.body, headers });
         writeOutbox(readOutbox().filter((e) => e.id !== entry.id));
+        if (entry.kind === "answer") {
+          $("saved").textContent = "Yanıt gönderildi · Answer sent";
+        }
         if (entry.kind === "request") {
           $("problem-done").hidden = false;
           $("problem-done").textContent = `Talep açıldı · Request filed: ${answer.code}`;

@@ -19,7 +19,18 @@ from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.errors import ConflictingUpdate, InvalidInput, PreconditionFailed
 from civicdesk.core.validation import clean_text
 from civicdesk.fieldsurveys import contracts as c
-from civicdesk.fieldsurveys.model import Definition, Question, QuestionType, Survey, Value, check, counts
+from civicdesk.fieldsurveys.model import (
+    NO,
+    YES,
+    Definition,
+    Question,
+    QuestionType,
+    Survey,
+    Text,
+    Value,
+    check,
+    counts,
+)
 from civicdesk.fieldsurveys.repository import Counters, FieldSurveyRepository, StoredAnswer
 from civicdesk.profile.model import Profile
 from civicdesk.staff import policy
@@ -271,6 +282,7 @@ _SURVEY_ACTIONS = frozenset(
     {policy.Action.DEFINE_SURVEYS, policy.Action.ANSWER_SURVEYS, policy.Action.SURVEY_RESULTS}
 )
 _NO_REQUESTS = c.RequestFigures(filed=0, open=0, resolved=0)
+YES_NO_TEXTS = {YES: Text(tr="Evet", en="Yes"), NO: Text(tr="Hayır", en="No")}
 
 
 def _cleaned(definition: Definition, values: Mapping[str, Value]) -> dict[str, Value]:
@@ -294,7 +306,7 @@ def _question(q: Question, values: Mapping[str, float]) -> c.QuestionResult:
     result = c.QuestionResult(id=q.id, type=q.type, text=q.text, answered=answered)
     if q.type is QuestionType.NUMBER:
         result.average = round(values.get(f"{q.id}.sum", 0) / answered, 2) if answered else None
-    texts = {ch.id: ch.text for ch in q.choices}
+    texts = {ch.id: ch.text for ch in q.choices} or YES_NO_TEXTS
     for option in q.options():
         n = int(values.get(f"{q.id}.c.{option}", 0))
         result.choices.append(
