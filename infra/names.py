@@ -105,6 +105,8 @@ HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
 FUNCTION_REFERRALS: Final = "referrals"
 HANDLER_REFERRALS: Final = "handler.lambda_handler"
 HANDLER_REFERRAL_FOLLOW: Final = "handler.follow_handler"
+FUNCTION_FIELD_SURVEYS: Final = "field_surveys"
+HANDLER_FIELD_SURVEYS: Final = "handler.lambda_handler"
 
 
 def edge_stack_name(stage: str) -> str:

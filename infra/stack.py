@@ -13,6 +13,7 @@ from infra import names
 from infra.capabilities.api import PublicApi
 from infra.capabilities.catalogue import CatalogueSeed
 from infra.capabilities.edge import OriginGuard, WebFirewall
+from infra.capabilities.field_surveys import FieldSurveys
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
@@ -157,6 +158,13 @@ class CivicDeskStack(Stack):
             authorizer=self.staff.authorizer,
         )
         self.opendata = OpenData(self, "OpenData", platform=platform, parquet=self.layers.parquet)
+        self.field_surveys = FieldSurveys(
+            self,
+            "FieldSurveys",
+            platform=platform,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
+        )
         self.api.throttle_routes(config.route_throttles)  # every route exists by now
         self.monitoring.finish(
             Overview(

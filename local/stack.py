@@ -39,7 +39,7 @@ from local.opendata import publish_sample_week
 from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
-from local.staff_demo import create_demo_users, issue_demo_open311_key, staff_config
+from local.staff_demo import create_demo_users, issue_demo_open311_key, seed_demo_field_survey, staff_config
 from local.tables import lean_tables
 from local.template import Template, load
 from local.timer import Timer
@@ -219,6 +219,7 @@ def running(
         run_custom_resources(template, resources, resolve)
         create_demo_users(resources)
         open311_key = issue_demo_open311_key(resources.table())
+        seed_demo_field_survey(resources.table(), profile)
         bridge.wait_idle()
         loaded, opendata = None, None
         if sample != 0:
