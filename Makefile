@@ -27,6 +27,7 @@ INSTALLED := $(VENV)/.installed
 CDK_CLI := node_modules/.installed
 LAYER_CORE := build/layers/core/python/civicdesk
 LAYER_DEPS := build/layers/deps/.built
+LAYER_PARQUET := build/layers/parquet/.built
 CORE_SOURCES := $(shell find layers/core/civicdesk -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: help install layers synth browser lint format check test test-unit bench mutation train openapi run seed-year deploy diff redrive clean
@@ -53,13 +54,23 @@ $(LAYER_DEPS): requirements/layer.txt | $(INSTALLED)
 	  --implementation cp --python-version 3.13 --target build/layers/deps/python -r requirements/layer.txt
 	touch $@
 
+# pyarrow's arm64 wheels are manylinux_2_28 (Lambda's python3.13 has glibc 2.34); its tests, headers and
+# Cython sources are not needed to write Parquet and would only count against Lambda's 250 MB.
+$(LAYER_PARQUET): requirements/parquet-layer.txt | $(INSTALLED)
+	rm -rf build/layers/parquet && mkdir -p build/layers/parquet
+	$(BIN)/pip install -q --no-deps --only-binary=:all: --platform manylinux_2_28_aarch64 \
+	  --implementation cp --python-version 3.13 --target build/layers/parquet/python -r requirements/parquet-layer.txt
+	rm -rf build/layers/parquet/python/pyarrow/tests build/layers/parquet/python/pyarrow/include
+	find build/layers/parquet/python/pyarrow \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' \) -delete
+	touch $@
+
 $(LAYER_CORE): $(CORE_SOURCES)
 	rm -rf build/layers/core && mkdir -p build/layers/core/python
 	cp -r layers/core/civicdesk build/layers/core/python/
 	find build/layers/core -name __pycache__ -prune -exec rm -rf {} +
 	touch $@
 
-layers: $(LAYER_CORE) $(LAYER_DEPS) ## build the Lambda layers (arm64, python3.13; no Docker)
+layers: $(LAYER_CORE) $(LAYER_DEPS) $(LAYER_PARQUET) ## build the Lambda layers (arm64, python3.13; no Docker)
 
 synth: install layers ## synthesize the stage's two stacks (STAGE=dev|prod; the WAF's in us-east-1) and lint them
 	$(CDK) synth -q --no-notices -c stage=$(STAGE) -o $(CDK_OUT) $(CDK_ARGS)

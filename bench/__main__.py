@@ -6,6 +6,7 @@
 - the staff console's transfer size on first load
 - the whole system's cost per million requests, and the disaster-day surge through the quotas
 - items read and AWS calls per needs-analysis report over a year, and per counted event
+- items read and AWS calls for one day's open-data export
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench import (
     imports,
     intake,
     notify,
+    opendata,
     privacy,
     reports,
     router,
@@ -60,6 +62,7 @@ def main() -> int:
     privacy.report(template)
     whatsapp.report(template)
     reports.report(template)
+    opendata.report(template)
     imports.report()
     classifier.report()
     console.report()

@@ -56,6 +56,7 @@ OUTPUT_WHATSAPP_SECRET_ARN: Final = "WhatsAppSecretArn"  # noqa: S105 - an outpu
 OUTPUT_STAFF_USER_POOL_ID: Final = "StaffUserPoolId"
 OUTPUT_SUPERVISOR_ALERTS_ARN: Final = "SupervisorAlertsTopicArn"
 OUTPUT_STAFF_CLIENT_ID: Final = "StaffClientId"
+OUTPUT_REFERRAL_SECRET_ARN: Final = "ReferralSecretArn"  # noqa: S105 - an output name, not a secret
 # The staff user pool: a member's departments (an attribute only administrators may write).
 STAFF_DEPARTMENTS_ATTRIBUTE: Final = "departments"
 
@@ -101,8 +102,26 @@ FUNCTION_OPEN311: Final = "open311"
 HANDLER_OPEN311: Final = "handler.lambda_handler"
 FUNCTION_OPEN311_KEYS: Final = "open311_keys"
 HANDLER_OPEN311_KEYS: Final = "handler.lambda_handler"
+FUNCTION_REFERRALS: Final = "referrals"
+HANDLER_REFERRALS: Final = "handler.lambda_handler"
+HANDLER_REFERRAL_FOLLOW: Final = "handler.follow_handler"
+FUNCTION_FIELD_SURVEYS: Final = "field_surveys"
+HANDLER_FIELD_SURVEYS: Final = "handler.lambda_handler"
 
 
 def edge_stack_name(stage: str) -> str:
     """`CivicDesk-Dev-Edge`: the stage's us-east-1 stack (the CloudFront web ACL)."""
     return f"{stack_name(stage)}-Edge"
+
+
+# Open data and ad-hoc analytics (infra/capabilities/opendata.py).
+FUNCTION_OPENDATA: Final = "opendata"
+HANDLER_OPENDATA: Final = "handler.lambda_handler"
+HANDLER_TABLE_EXPORT: Final = "handler.export_handler"
+ENV_OPENDATA_BUCKET: Final = "OPENDATA_BUCKET"
+ENV_TABLE_ARN: Final = "TABLE_ARN"
+ENV_EXPORT_BUCKET: Final = "EXPORT_BUCKET"
+ENV_EXPORT_KEY_ARN: Final = "EXPORT_KEY_ARN"
+OUTPUT_OPENDATA_BUCKET: Final = "OpenDataBucket"
+OUTPUT_ATHENA_WORKGROUP: Final = "AthenaWorkGroup"
+OUTPUT_ANALYST_POLICY_ARN: Final = "AnalystPolicyArn"

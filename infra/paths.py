@@ -10,6 +10,7 @@ FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
 LAYERS_BUILD_DIR: Final = REPO_ROOT / "build" / "layers"
 CORE_LAYER_DIR: Final = LAYERS_BUILD_DIR / "core"
 DEPS_LAYER_DIR: Final = LAYERS_BUILD_DIR / "deps"
+PARQUET_LAYER_DIR: Final = LAYERS_BUILD_DIR / "parquet"
 PROFILES_DIR: Final = REPO_ROOT / "layers" / "core" / "civicdesk" / "profile" / "data"
 
 

@@ -13,6 +13,7 @@ from infra import names
 from infra.capabilities.api import PublicApi
 from infra.capabilities.catalogue import CatalogueSeed
 from infra.capabilities.edge import OriginGuard, WebFirewall
+from infra.capabilities.field_surveys import FieldSurveys
 from infra.capabilities.identity import StaffIdentity
 from infra.capabilities.intake import Intake
 from infra.capabilities.layers import CivicLayers
@@ -20,8 +21,10 @@ from infra.capabilities.learning import ClassifierLearning
 from infra.capabilities.monitoring import Monitoring, Overview
 from infra.capabilities.notifications import Notifications
 from infra.capabilities.open311 import Open311
+from infra.capabilities.opendata import OpenData
 from infra.capabilities.platform import Platform
 from infra.capabilities.privacy import Privacy
+from infra.capabilities.referrals import Referrals
 from infra.capabilities.reports import NeedsAnalysis
 from infra.capabilities.router import Router
 from infra.capabilities.sla import SlaChecker
@@ -141,11 +144,26 @@ class CivicDeskStack(Stack):
             whatsapp_key=self.whatsapp.key,
             public_url=self.web.url,
         )
+        self.referrals = Referrals(
+            self,
+            "Referrals",
+            platform=platform,
+            bus=self.router.bus,
+            mail_identity=self.notifications.identity,
+        )
         self.needs_analysis = NeedsAnalysis(
             self,
             "NeedsAnalysis",
             platform=platform,
             bus=self.router.bus,
+            http_api=self.api.http_api,
+            authorizer=self.staff.authorizer,
+        )
+        self.opendata = OpenData(self, "OpenData", platform=platform, parquet=self.layers.parquet)
+        self.field_surveys = FieldSurveys(
+            self,
+            "FieldSurveys",
+            platform=platform,
             http_api=self.api.http_api,
             authorizer=self.staff.authorizer,
         )
@@ -173,6 +191,12 @@ class CivicDeskStack(Stack):
             names.OUTPUT_WHATSAPP_SECRET_ARN,
             value=self.whatsapp.secret.secret_arn,
             description="Secret to fill with Meta's app secret, verify token and access token",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_REFERRAL_SECRET_ARN,
+            value=self.referrals.secret.secret_arn,
+            description="Secret to fill with our API keys at other institutions' Open311 servers",
         )
         CfnOutput(
             self,
@@ -209,6 +233,24 @@ class CivicDeskStack(Stack):
             names.OUTPUT_STAFF_CLIENT_ID,
             value=self.identity.client.user_pool_client_id,
             description="The staff console's app client",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_OPENDATA_BUCKET,
+            value=self.opendata.bucket.bucket_name,
+            description="Open data (anonymised requests, CSV and Parquet per day): private until published",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ATHENA_WORKGROUP,
+            value=self.opendata.workgroup.ref,
+            description="Athena workgroup with the managers' named queries over the open data",
+        )
+        CfnOutput(
+            self,
+            names.OUTPUT_ANALYST_POLICY_ARN,
+            value=self.opendata.analyst_policy.managed_policy_arn,
+            description="Attach to an analyst's role: Athena over the open data, nothing else",
         )
         CfnOutput(
             self, names.OUTPUT_TABLE_NAME, value=self.storage.table.table_name, description="The pool table"

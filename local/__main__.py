@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.monotonic() - started
             if system.sample:
                 print(system.sample, flush=True)
+            if system.opendata:
+                print(f"Open data of the sample's last week (CSV, Parquet): {system.opendata}/", flush=True)
             if args.ready_file:
                 info = {**system.ready_info(), "startup_seconds": elapsed, "synth_cached": cached}
                 args.ready_file.write_text(json.dumps(info))

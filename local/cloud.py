@@ -75,16 +75,20 @@ class Schedule:
 
     @property
     def seconds(self) -> float:
-        """The interval between runs. A daily cron (`cron(m h * * ? *)`) runs once a day locally, counted
-        from start-up rather than at its hour: the local timer keeps intervals, not a calendar."""
+        """The interval between runs. A daily cron (`cron(m h * * ? *)`) runs once a day locally and a
+        weekly one (`cron(m h ? * MON *)`) once a week, counted from start-up rather than at their hour:
+        the local timer keeps intervals, not a calendar."""
         match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
         if match:
             unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
             return int(match.group(1)) * unit
         if re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", self.expression):
             return 86400
+        if re.fullmatch(r"cron\(\d+ \d+ \? \* (MON|TUE|WED|THU|FRI|SAT|SUN|[1-7]) \*\)", self.expression):
+            return 7 * 86400
         raise LocalStackError(
-            f"{self.logical_id}: only rate() and daily cron() schedules run locally, got {self.expression}"
+            f"{self.logical_id}: only rate(), daily and weekly cron() schedules run locally, "
+            f"got {self.expression}"
         )
 
 

@@ -27,6 +27,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicdesk.catalogue.repository import CatalogueRepository
+from civicdesk.core.clock import utc_now
 from civicdesk.core.dynamo import Table
 from civicdesk.core.settings import DEFAULT_PROFILE
 from civicdesk.profile import model as profiles
@@ -34,10 +35,11 @@ from civicdesk.profile.public import web_config
 from local.cloud import REGION, LocalResources, Resolver, create_from_template, custom_resources
 from local.gateway import Gateway, read_api
 from local.lambdas import Batching, bridged
+from local.opendata import publish_sample_week
 from local.outbox import Outbox
 from local.sample import Loaded, load_sample
 from local.simulator import Simulator
-from local.staff_demo import create_demo_users, issue_demo_open311_key, staff_config
+from local.staff_demo import create_demo_users, issue_demo_open311_key, seed_demo_field_survey, staff_config
 from local.tables import lean_tables
 from local.template import Template, load
 from local.timer import Timer
@@ -116,6 +118,8 @@ class Running:
     whatsapp: FakeCloudApi | None = None
     sample: Loaded | None = None
     profile: str = DEFAULT_PROFILE
+    opendata: Path | None = None
+    """Where start-up copied the open-data files of the sample's last week."""
 
     def ready_info(self) -> dict[str, Any]:
         return {
@@ -126,6 +130,7 @@ class Running:
             "whatsapp_api": self.whatsapp.root if self.whatsapp else None,
             "profile": self.profile,
             "sample": asdict(self.sample) if self.sample else None,
+            "opendata": str(self.opendata) if self.opendata else None,
         }
 
 
@@ -214,12 +219,14 @@ def running(
         run_custom_resources(template, resources, resolve)
         create_demo_users(resources)
         open311_key = issue_demo_open311_key(resources.table())
+        seed_demo_field_survey(resources.table(), profile)
         bridge.wait_idle()
-        loaded = None
+        loaded, opendata = None, None
         if sample != 0:
             table = resources.table()
             catalogue = CatalogueRepository(Table(table)).load(profile.catalogue())
             loaded = load_sample(table, profile, catalogue, sample)
+            opendata = publish_sample_week(resources, invoke, profile.zone, utc_now())
 
         from local.openapi import schema
 
@@ -255,6 +262,7 @@ def running(
             whatsapp=whatsapp,
             sample=loaded,
             profile=profile.code,
+            opendata=opendata,
         )
 
 

@@ -7,12 +7,17 @@ console's app client) and, locally only, lists these accounts and their password
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import boto3
 
+from civicdesk.core.clock import utc_now
 from civicdesk.core.dynamo import Table
+from civicdesk.fieldsurveys.model import Definition, Survey
+from civicdesk.fieldsurveys.repository import FieldSurveyRepository
 from civicdesk.open311.keys import KeyRepository, Operation
+from civicdesk.profile.model import Profile
 from civicdesk.profile.public import console_config
 from civicdesk.staff.identity import DEPARTMENTS_CLAIM, Role
 from local.cloud import REGION, LocalResources
@@ -91,3 +96,50 @@ def staff_config(
             **({"open311ApiKey": open311_key} if open311_key else {}),
         },
     }
+
+
+DEMO_FIELD_SURVEY_ID = "d0f1e1d5a15e"
+DEMO_FIELD_DEPARTMENT = "technical_works"  # the demo field member's department: their team
+
+
+def _text(tr: str, en: str) -> dict[str, str]:
+    return {"tr": tr, "en": en}
+
+
+def seed_demo_field_survey(table: str, profile: Profile) -> Survey:
+    """A pavement survey for `make run`, assigned to a few neighbourhoods with known centres (so
+    "use my position" can find them) and to the demo field member's team, running for 90 days."""
+    places = [n.code for n in profile.catalogue().neighbourhoods if n.lat is not None][:4]
+    today = utc_now().astimezone(profile.zone).date()
+    definition = Definition.model_validate(
+        {
+            "title": _text("Kaldırım ve aydınlatma turu", "Pavement and lighting walk"),
+            "questions": [
+                {"id": "pavement", "type": "single_choice", "required": True,
+                 "text": _text("Kaldırımın durumu", "State of the pavement"),
+                 "choices": [{"id": "good", "text": _text("İyi", "Good")},
+                             {"id": "worn", "text": _text("Yıpranmış", "Worn")},
+                             {"id": "broken", "text": _text("Kırık", "Broken")}]},
+                {"id": "obstacles", "type": "multiple_choice",
+                 "text": _text("Engeller", "Obstacles"),
+                 "choices": [{"id": "cars", "text": _text("Park eden araç", "Parked cars")},
+                             {"id": "bins", "text": _text("Çöp konteyneri", "Bins")},
+                             {"id": "no_ramp", "text": _text("Rampa yok", "No ramp")}]},
+                {"id": "lamps_out", "type": "number", "minimum": 0, "maximum": 200,
+                 "text": _text("Yanmayan sokak lambası", "Street lamps out")},
+                {"id": "safe_at_night", "type": "yes_no",
+                 "text": _text("Gece yürümek güvenli mi?", "Safe to walk at night?")},
+                {"id": "note", "type": "text", "text": _text("Not", "Note")},
+                {"id": "photo", "type": "photo", "text": _text("Fotoğraf", "Photo")},
+            ],
+            "neighbourhoods": places,
+            "team": {"departments": [DEMO_FIELD_DEPARTMENT]},
+            "starts": (today - timedelta(days=1)).isoformat(),
+            "ends": (today + timedelta(days=90)).isoformat(),
+        }
+    )  # fmt: skip
+    survey = Survey(
+        id=DEMO_FIELD_SURVEY_ID, version=1, definition=definition, defined_at=utc_now(), defined_by="make run"
+    )
+    FieldSurveyRepository(Table(table)).save(survey)
+    return survey

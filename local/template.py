@@ -28,7 +28,8 @@ def resources(template: Template, resource_type: str) -> Iterator[tuple[str, dic
 
 
 def create_tables(template: Template, client: Any, prefix: str = "civicdesk-local") -> dict[str, str]:
-    """Create each DynamoDB table with its keys, indexes and stream; returns logical id -> table name."""
+    """Create each DynamoDB table with its keys, indexes, stream, TTL and point-in-time recovery (the
+    table's export needs it); returns logical id -> table name."""
     names: dict[str, str] = {}
     for logical_id, props in resources(template, "AWS::DynamoDB::Table"):
         name = f"{prefix}-{logical_id}"
@@ -44,6 +45,11 @@ def create_tables(template: Template, client: Any, prefix: str = "civicdesk-loca
             client.update_time_to_live(
                 TableName=name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+        recovery = props.get("PointInTimeRecoverySpecification") or {}
+        if recovery.get("PointInTimeRecoveryEnabled"):
+            client.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
             )
         names[logical_id] = name
     return names

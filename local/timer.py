@@ -48,6 +48,8 @@ class Timer:
         self.failures = 0
 
     def start(self) -> None:
+        for schedule in self.schedules:  # an expression the timer cannot keep fails here, not in a thread
+            _ = schedule.seconds
         for schedule in self.schedules:
             thread = threading.Thread(
                 target=self._loop, args=(schedule,), daemon=True, name=schedule.logical_id

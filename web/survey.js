@@ -121,12 +121,14 @@ function render() {
 }
 
 function show(message, kind = "alert") {
-  $("alert").innerHTML = "";
-  if (!message) return;
+  if (!message) {
+    $("alert").replaceChildren();
+    return;
+  }
   const p = document.createElement("p");
   p.className = kind;
   p.textContent = message;
-  $("alert").append(p);
+  $("alert").replaceChildren(p);
 }
 
 async function readConfig() {

@@ -65,6 +65,7 @@ def service() -> StaffService:
         catalogue=runtime.catalogue,
         citizen_key=runtime.citizen_key,
         duplicates=runtime.profile().duplicates,
+        institutions=runtime.profile().institutions,
     )
 
 

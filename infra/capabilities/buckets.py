@@ -19,14 +19,15 @@ def private_bucket(
     construct_id: str,
     *,
     access_logs_id: str,
-    key: kms.IKey,
+    key: kms.IKey | None,
     holds: str,
     logs_prefix: str,
     lifecycle_rules: Sequence[s3.LifecycleRule],
     cors: Sequence[s3.CorsRule] = (),
 ) -> s3.Bucket:
     """A versioned bucket no one outside the account reaches: KMS with `key`, TLS 1.2 only, retained,
-    its server access logs in a bucket of their own (`access_logs_id`, kept a year).
+    its server access logs in a bucket of their own (`access_logs_id`, kept a year). `key=None`: S3's
+    own keys, for files meant to be published (anonymous readers cannot use a KMS key).
 
     `holds` names what it keeps (`model`, `media`), for the log bucket's cdk-nag reason."""
     access_logs = s3.Bucket(
@@ -51,9 +52,9 @@ def private_bucket(
         construct_id,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        encryption=s3.BucketEncryption.KMS,
+        encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
         encryption_key=key,
-        bucket_key_enabled=True,
+        bucket_key_enabled=True if key else None,
         enforce_ssl=True,
         minimum_tls_version=1.2,
         versioned=True,

@@ -30,12 +30,16 @@ def _layer_dir(path: Path, expected_inside: str) -> str:
 
 
 class CivicLayers(Construct):
-    """Builds `core` (layers/core/civicdesk) and `deps` (third-party packages) as layer versions."""
+    """Builds `core` (layers/core/civicdesk) and `deps` (third-party packages) as layer versions, and
+    `parquet` (pyarrow, ~140 MB), which only the open-data function adds to the two."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.core = self._layer("Core", paths.CORE_LAYER_DIR, "python/civicdesk", "civicdesk domain package")
         self.deps = self._layer("Deps", paths.DEPS_LAYER_DIR, "python", "third-party runtime dependencies")
+        self.parquet = self._layer(
+            "Parquet", paths.PARQUET_LAYER_DIR, "python/pyarrow", "pyarrow (open data)"
+        )
 
     def _layer(self, construct_id: str, path: Path, expected_inside: str, what: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(

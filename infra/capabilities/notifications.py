@@ -37,6 +37,7 @@ NOTIFIED_EVENTS = (
     "CitizenReplied",
     "StatusChanged",
     "RequestOverdue",
+    "ReferralUpdated",
 )
 """What the citizen is told about, or staff alerted of (civicdesk.notify.plan.stage_of decides the rest)."""
 MAX_RECEIVES = 5

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
@@ -32,10 +33,11 @@ def event_queue(
     holds: str,
     consumer_timeout: Duration,
     max_receives: int,
+    detail: Mapping[str, Any] | None = None,
 ) -> EventQueue:
     """Constructs `Failed` (the alarmed dead-letter queue, holding `holds`), `Queue` (encrypted, SSL only,
     visible again after six times the consumer's timeout, as Lambda's SQS mapping advises) and `Events`
-    (the rule sending the bus's `detail_types` to it) in `scope`."""
+    (the rule sending the bus's `detail_types` to it, only those matching `detail` if given) in `scope`."""
     dead_letters = monitoring.dead_letter_queue(scope, "Failed", holds=holds)
     queue = sqs.Queue(
         scope,
@@ -51,7 +53,9 @@ def event_queue(
         "Events",
         event_bus=bus,
         description=description,
-        event_pattern=events.EventPattern(source=["civicdesk"], detail_type=list(detail_types)),
+        event_pattern=events.EventPattern(
+            source=["civicdesk"], detail_type=list(detail_types), detail=dict(detail) if detail else None
+        ),
         targets=[targets.SqsQueue(queue)],
     )
     return EventQueue(queue, dead_letters)

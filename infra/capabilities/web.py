@@ -54,6 +54,7 @@ STAFF_API_PATHS = (
     "/staff/privacy/*",
     "/staff/reports/*",
     "/staff/open311/*",
+    "/staff/field-surveys*",
 )
 CONSOLE_PATH = "/staff/*"
 # `/staff/` is the console: S3 knows only keys, so a path ending in `/` asks for its index.html.

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,18 @@ class LocalStack:
 @pytest.fixture(scope="session")
 def local_stack(dev_synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """`python -m local` with the session's template (no second synth), empty pool, loopback only."""
-    ready = tmp_path_factory.mktemp("local") / "ready.json"
+    with started(dev_synth.path, tmp_path_factory.mktemp("local")) as stack:
+        yield stack
+
+
+@contextmanager
+def started(template: Path, folder: Path) -> Iterator[LocalStack]:
+    """`python -m local` with `template` in a child process on free ports (several may run at once)."""
+    ready = folder / "ready.json"
     log = ready.with_name("local.log")
     command = [
         sys.executable, "-m", "local", "--port", str(free_port()), "--sample", "0",
-        "--template", str(dev_synth.path), "--ready-file", str(ready),
+        "--template", str(template), "--ready-file", str(ready),
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
     environment["QUIET_HOURS"] = "false"  # messages go out at once, whatever the hour the tests run at

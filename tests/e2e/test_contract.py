@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from local import openapi
 from local import whatsapp_fake as wa
+from local.staff_demo import DEMO_FIELD_SURVEY_ID
 
 from .conftest import LocalStack
 from .staff import ADMIN, SUPERVISOR, Staff
@@ -76,6 +77,11 @@ NEVER_SUCCEEDS_HERE = {
     ("GET", "/surveys/{token}"),
     ("POST", "/surveys/{token}"),
     ("POST", "/surveys/{token}/follow-up"),
+    # a field survey needs known neighbourhoods and departments; an answer needs the survey's question
+    # ids; an edit needs its ETag: tests/integration/test_field_surveys.py and tests/e2e/test_field_page.py
+    ("POST", "/staff/field-surveys"),
+    ("PUT", "/staff/field-surveys/{survey_id}"),
+    ("POST", "/staff/field-surveys/{survey_id}/answers"),
 }
 
 
@@ -158,6 +164,10 @@ def known(local_stack: LocalStack) -> dict[tuple[str, str], dict[str, Any]]:
         ("GET", "/staff/requests/{code}"): by_code,
         ("GET", "/staff/requests/{code}/contact"): by_code,
         ("GET", "/webhooks/whatsapp"): {"query": token},
+        **{
+            ("GET", path): {"path_parameters": {"survey_id": DEMO_FIELD_SURVEY_ID}}
+            for path in ("/staff/field-surveys/{survey_id}", "/staff/field-surveys/{survey_id}/results")
+        },
     }
 
 

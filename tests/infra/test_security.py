@@ -61,6 +61,14 @@ ALLOWED_ACKNOWLEDGEMENTS: dict[str, list[str]] = {
         r"AwsSolutions-IAM5\[Resource::<StorageTable[0-9A-F]{8}\.Arn>/index/\*\]",
         # the notifier: SMS through End User Messaging from an origination identity registered later
         r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:\*\]",
+        # open data: the day's files under requests/; DynamoDB's export writes its own objects under table/
+        r"AwsSolutions-IAM5\[Resource::<OpenDataPublication[0-9A-F]{8}\.Arn>/requests/\*\]",
+        r"AwsSolutions-IAM5\[Resource::<OpenDataTableExports[0-9A-F]{8}\.Arn>/table/\*\]",
+    ],
+    # analysts: Athena reads the open data's Parquet files and writes each query's results
+    "AWS::IAM::ManagedPolicy": [
+        r"AwsSolutions-IAM5\[Resource::<OpenDataPublication[0-9A-F]{8}\.Arn>/requests/parquet/\*\]",
+        r"AwsSolutions-IAM5\[Resource::<OpenDataQueryResults[0-9A-F]{8}\.Arn>/results/\*\]",
     ],
     # dev only: MFA optional for scripted test accounts, no paid threat protection (prod has both)
     "AWS::Cognito::UserPool": [r"AwsSolutions-COG[238]"],
@@ -101,11 +109,12 @@ def test_every_function_is_python313_arm64_and_traced(any_synth: Synth) -> None:
     assert len(functions) >= 2
     for logical_id, function in functions.items():
         props = function["Properties"]
-        # Then it runs Python 3.13 on Graviton with active X-Ray tracing and the two layers
+        # Then it runs Python 3.13 on Graviton with active X-Ray tracing and the two layers (the open-data
+        # function has pyarrow's besides)
         assert props["Runtime"] == "python3.13", logical_id
         assert props["Architectures"] == ["arm64"], logical_id
         assert props["TracingConfig"] == {"Mode": "Active"}, logical_id
-        assert len(props["Layers"]) == 2, logical_id
+        assert len(props["Layers"]) == (3 if logical_id.startswith("OpenDataExport") else 2), logical_id
 
 
 def test_the_only_other_function_is_the_provider_framework(dev_synth: Synth) -> None:
@@ -229,13 +238,14 @@ def test_intake_gets_exactly_its_table_actions_on_the_base_table(dev_synth: Synt
     assert _dynamodb_actions(statements) == INTAKE_DYNAMODB_ACTIONS
     assert all(st["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]} for st in dynamodb)
     # And each only on the partitions filing and following a request need: never the catalogue for
-    # writing, no conversation, outbound, audit or other function's records; update and delete only
-    # its own idempotency records
+    # writing, no conversation, outbound, audit or other function's records; delete only its own
+    # idempotency records, update those and requests (a survey's "not solved" reopens the request)
     allowed = _partitions_by_action(dynamodb)
     own = layout.INTAKE_IDEMPOTENCY_PK
     assert allowed["dynamodb:GetItem"] == allowed["dynamodb:Query"] == {"REQ#*", "CATALOG", own}
     assert allowed["dynamodb:PutItem"] == allowed["dynamodb:ConditionCheckItem"] == {"REQ#*", "CIT#*", own}
-    assert allowed["dynamodb:UpdateItem"] == allowed["dynamodb:DeleteItem"] == {own}
+    assert allowed["dynamodb:UpdateItem"] == {"REQ#*", own}
+    assert allowed["dynamodb:DeleteItem"] == {own}
 
 
 def test_seed_can_only_put_catalogue_items(dev_synth: Synth) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from civicdesk import layout
 from civicdesk.staff.identity import Role
 from infra import names
+from infra.capabilities.field_surveys import FIELD_SURVEY_ROUTES
 from infra.capabilities.open311 import KEY_ROUTES
 from infra.capabilities.privacy import PRIVACY_ROUTES
 from infra.capabilities.reports import REPORT_ROUTES
@@ -38,7 +39,10 @@ def test_every_staff_route_is_behind_the_user_pools_jwt_authorizer(any_synth: Sy
     pool_id, _ = any_synth.only("AWS::Cognito::UserPool")
     client_id, _ = any_synth.only("AWS::Cognito::UserPoolClient")
     # Then every route the API documents is there, each with the JWT authorizer
-    every = {f"{method.value} {path}" for path, method in (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES)}
+    every = {
+        f"{method.value} {path}"
+        for path, method in (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES, *FIELD_SURVEY_ROUTES)
+    }
     assert set(routes) == every | {f"GET /staff/reports/{name}" for name in REPORT_ROUTES}
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"

@@ -90,3 +90,13 @@ def test_an_unsupported_schedule_fails_loudly() -> None:
 
 def test_a_daily_cron_runs_once_a_day_locally() -> None:
     assert Schedule("Rule", "cron(0 5 * * ? *)", "fn").seconds == 86_400
+
+
+def test_a_weekly_cron_runs_once_a_week_locally() -> None:
+    # Given the classifier's weekly retraining (the stage's default) / Then make run keeps it weekly
+    from dataclasses import fields
+
+    from infra.config import StageConfig
+
+    (weekly,) = [f.default for f in fields(StageConfig) if f.name == "retrain_schedule"]
+    assert Schedule("Rule", str(weekly), "fn").seconds == 7 * 86_400

@@ -46,6 +46,9 @@ STAGES = [  # (entry type, status, facts) -> the stage the citizen hears of, or 
     (EntryType.NOTIFICATION_SENT, None, {}, None),
     (EntryType.NOTIFICATION_FAILED, None, {}, None),
     (EntryType.INBOUND_MESSAGE, None, {}, None),
+    (EntryType.REFERRAL, None, {"step": "filed"}, None),  # the referral itself was told already
+    (EntryType.REFERRAL, None, {"step": "update", "state": "open"}, None),  # not each step of theirs
+    (EntryType.REFERRAL, None, {"step": "update", "state": "closed"}, Stage.REFERRAL_CLOSED),
 ]
 
 

@@ -15,13 +15,14 @@ def test_document_describes_every_public_route_and_its_error_shape() -> None:
     document = json.loads(openapi.generate())
     # Every route of the HTTP API is documented (the constructs' route lists are what the template has)
     from infra.capabilities.api import PUBLIC_ROUTES
+    from infra.capabilities.field_surveys import FIELD_SURVEY_ROUTES
     from infra.capabilities.open311 import KEY_ROUTES, OPEN311_ROUTES
     from infra.capabilities.privacy import PRIVACY_ROUTES
     from infra.capabilities.reports import REPORT_ROUTES
     from infra.capabilities.staff import STAFF_ROUTES
     from infra.capabilities.whatsapp import WEBHOOK_PATH
 
-    staff = {p for p, _ in (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES)} | {
+    staff = {p for p, _ in (*STAFF_ROUTES, *PRIVACY_ROUTES, *KEY_ROUTES, *FIELD_SURVEY_ROUTES)} | {
         f"/staff/reports/{n}" for n in REPORT_ROUTES
     }
     open311 = {p for p, _ in OPEN311_ROUTES}

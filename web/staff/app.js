@@ -512,7 +512,7 @@ function renderWho() {
   $("who-name").textContent = me.username;
   const departments = me.departments.map(departmentName);
   $("who-roles").textContent = [me.roles.map((r) => tx(`roles.${r}`)).join(", "), ...departments].join(" · ");
-  for (const item of document.querySelectorAll("#nav [data-needs]")) item.hidden = !may(item.dataset.needs);
+  for (const item of document.querySelectorAll("#nav [data-needs]")) item.hidden = !item.dataset.needs.split(" ").some(may);
 }
 
 // --- catalogue options -----------------------------------------------------------------------------

@@ -36,6 +36,10 @@ class ItemType(StrEnum):
     DESTRUCTION = "destruction"
     OPEN311_KEY = "open311_key"
     SURVEY = "survey"
+    REFERRAL = "referral"
+    FIELD_SURVEY = "field_survey"
+    FIELD_ANSWER = "field_answer"
+    FIELD_RESULTS = "field_results"
 
 
 # --- a request's partition: the request, its timeline, its contact ---------------------------------
@@ -212,6 +216,65 @@ def open311_key_sk(key_hash: str) -> str:
 def open311_rate_pk(key_id: str) -> str:
     """`OPEN311#RATE#<key id>`: one counter item per key and minute (sort key `<yyyy-mm-ddThh:mm>`)."""
     return f"{OPEN311_RATE_PREFIX}{key_id}"
+
+
+# --- referrals out: a request handed to another institution, and the ones still followed ----------------
+
+REFERRAL_PREFIX: Final = "REFERRAL#"
+REFERRAL_SK: Final = "REFERRAL"
+FOLLOWED_PREFIX: Final = "REFERRALS#"
+FOLLOWED_CURSOR_SK: Final = "CURSOR"
+FOLLOWED_ID_PREFIX: Final = "ID#"
+
+
+def referral_pk(code: str) -> str:
+    """`REFERRAL#<our code>`: one referral per request, written `filing` before the other side is called,
+    so a redelivered event finds it and never files twice."""
+    return f"{REFERRAL_PREFIX}{code}"
+
+
+def followed_pk(institution: str) -> str:
+    """`REFERRALS#<institution>`: the referrals still open there (`ID#<their id>`) and the moment of its
+    last update seen (`CURSOR`): the follower reads one partition per institution, never a Scan."""
+    return f"{FOLLOWED_PREFIX}{institution}"
+
+
+def followed_sk(their_id: str) -> str:
+    return f"{FOLLOWED_ID_PREFIX}{their_id}"
+
+
+# --- field surveys: definitions, answers, and the counts kept as answers arrive ------------------------
+
+FIELD_PREFIX: Final = "FIELD#"
+FIELD_SURVEYS_PK: Final = f"{FIELD_PREFIX}SURVEYS"
+"""Every field survey in one partition (a few dozen a year): listed by one Query of `HEAD#`."""
+FIELD_HEAD_PREFIX: Final = "HEAD#"
+FIELD_VERSION_PREFIX: Final = "VER#"
+
+
+def field_head_sk(survey_id: str) -> str:
+    """`HEAD#<id>`: the survey's current version (definition, assignment, period)."""
+    return f"{FIELD_HEAD_PREFIX}{survey_id}"
+
+
+def field_version_sk(survey_id: str, version: int) -> str:
+    """`VER#<id>#<0001>`: each version as it was defined, kept so old answers stay readable."""
+    return f"{FIELD_VERSION_PREFIX}{survey_id}#{version:04d}"
+
+
+def field_answers_pk(survey_id: str) -> str:
+    """`FIELD#ANS#<id>`: one survey's answers, sort key `<client id>`: a resent answer is the same item."""
+    return f"{FIELD_PREFIX}ANS#{survey_id}"
+
+
+def field_results_pk(survey_id: str) -> str:
+    """`FIELD#RES#<id>`: counters per version and neighbourhood (sort key `<0001>#<neighbourhood>`),
+    added to in the same transaction that writes an answer: results are read, never recomputed."""
+    return f"{FIELD_PREFIX}RES#{survey_id}"
+
+
+def field_results_sk(version: int, neighbourhood: str) -> str:
+    return f"{version:04d}#{neighbourhood}"
 
 
 # --- Powertools Idempotency records ---------------------------------------------------------------------

@@ -61,6 +61,7 @@ def detail_type(entry_type: EntryType, status: Status | None) -> str:
         EntryType.TRANSFERRED: "RequestTransferred",
         EntryType.TRANSFER_ASKED: "TransferAsked",
         EntryType.SURVEY_ANSWERED: "SurveyAnswered",
+        EntryType.REFERRAL: "ReferralUpdated",
     }[entry_type]
 
 

@@ -44,6 +44,8 @@ def stage_of(
         return Stage.ANSWERED
     if entry_type is EntryType.TRANSFERRED:
         return Stage.TRANSFERRED
+    if entry_type is EntryType.REFERRAL:  # the other institution's last word, not each step of theirs
+        return Stage.REFERRAL_CLOSED if facts.get("state") == "closed" else None
     if entry_type is EntryType.OVERDUE:
         return Stage.OVERDUE if facts.get("deadline") == "first_response" else None
     if entry_type is not EntryType.STATUS_CHANGED:
@@ -116,7 +118,7 @@ def compose(
         "department": pick(department.name) if department else "",
         "due": request.due_at.astimezone(profile.zone).strftime("%d.%m.%Y %H:%M"),
         "text": (entry_text or "").strip(),
-        "institution": request.referred_to or "",
+        "institution": _institution(request.referred_to, profile, pick),
         "other_code": codes.display(request.duplicate_of) if request.duplicate_of else "",
     }
     texts = profile.notifications.sms if via is Via.SMS else profile.notifications.texts
@@ -125,6 +127,12 @@ def compose(
         text = text.translate(GSM_TURKISH)
     subject = f"{pick(profile.name)} · {shown}"
     return Message(stage=stage, language=language, subject=subject, text=text)
+
+
+def _institution(referred_to: str | None, profile: Profile, pick: Any) -> str:
+    """The institution's name in the citizen's language when it is one of the profile's, else as typed."""
+    known = profile.institution(referred_to)
+    return str(pick(known.name)) if known else (referred_to or "")
 
 
 def release_time(moment: datetime, stage: Stage, profile: Profile) -> datetime | None:

@@ -337,4 +337,6 @@ class Notifier:
         return outcome
 
 
-_NEEDS_TEXT = frozenset({Stage.ANSWERED, Stage.RESOLVED, Stage.REJECTED, Stage.REFERRED})
+_NEEDS_TEXT = frozenset(
+    {Stage.ANSWERED, Stage.RESOLVED, Stage.REJECTED, Stage.REFERRED, Stage.REFERRAL_CLOSED}
+)

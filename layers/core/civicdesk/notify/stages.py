@@ -14,6 +14,7 @@ class Stage(StrEnum):
     RESOLVED = "resolved"  # with the resolution
     REJECTED = "rejected"  # closed without action, with the reason
     REFERRED = "referred"  # another institution's: where to turn
+    REFERRAL_CLOSED = "referral_closed"  # the institution it was referred to closed it, with its words
     DUPLICATE = "duplicate"  # already reported: follow the other code
     ORIGINAL_RESOLVED = "original_resolved"  # the request theirs was merged into is resolved
     REOPENED = "reopened"

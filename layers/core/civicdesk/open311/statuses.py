@@ -69,6 +69,35 @@ def of_update(kind: EntryType, status: Status | None, reason: str | None) -> tup
     return STATUSES[kind]
 
 
+def _reversed() -> dict[Extended, tuple[State, Status]]:
+    """The table read backwards: each extended status as the first of ours that maps to it (a rejection
+    reason as `rejected`, a transfer as `routed`), plus the two our table never produces."""
+    found: dict[Extended, tuple[State, Status]] = {}
+    for key, (state, extended) in STATUSES.items():
+        if isinstance(key, Status):
+            ours = key
+        elif isinstance(key, Rejection):
+            ours = Status.REJECTED
+        else:
+            ours = Status.ROUTED if key is EntryType.TRANSFERRED else Status.IN_PROGRESS
+        found.setdefault(extended, (state, ours))
+    found[Extended.INVESTIGATING] = (State.OPEN, Status.IN_PROGRESS)
+    found[Extended.CANCELLED] = (State.CLOSED, Status.CLOSED)
+    return found
+
+
+REVERSED = _reversed()
+
+
+def from_extended(status: str) -> tuple[State, Status]:
+    """Another system's update status in our words; a value the standard allows but we do not know
+    counts as still open (`in_progress`): following stops only on a status we know is final."""
+    try:
+        return REVERSED[Extended(status.strip().upper())]
+    except ValueError:
+        return State.OPEN, Status.IN_PROGRESS
+
+
 def open_statuses() -> frozenset[Status]:
     """Our statuses Open311 calls `open` (the `status=open` filter)."""
     return frozenset(s for s in Status if STATUSES[s][0] is State.OPEN)

@@ -76,6 +76,12 @@ class Retention(_Frozen):
     audit_days: int = Field(
         default=1096, ge=1096, description="the access audit and the destruction log: at least 3 years"
     )
+    analytics_export_days: int = Field(
+        default=8,
+        gt=0,
+        le=31,
+        description="the table's daily export for ad-hoc questions (a private bucket): a week and a day",
+    )
 
     @property
     def request_days(self) -> int:
@@ -173,6 +179,36 @@ class DuplicateRules(_Frozen):
     max_read: int = Field(default=100, gt=0, le=1000, description="index items read per status, newest first")
 
 
+class Open311Endpoint(_Frozen):
+    """Another institution's Open311 GeoReport v2 server, where our referrals are filed.
+
+    Its `api_key` is never here: it lives in the deployment's referral secret, by institution code.
+    """
+
+    endpoint: str = Field(
+        pattern=r"^https?://\S+/$",
+        description="the base URL ending in `/` (`requests.json` is appended); https, except on loopback",
+    )
+    service_codes: dict[str, str] = Field(
+        default_factory=dict, description="our category code -> their service_code"
+    )
+    default_service_code: str = Field(min_length=1, description="for a category without its own")
+    jurisdiction_id: str | None = None
+
+    def service_code(self, category: str | None) -> str:
+        return self.service_codes.get(category or "", self.default_service_code)
+
+
+class Institution(_Frozen):
+    """Another institution requests are referred to (reason `not_ours`): by Open311 where it has an
+    endpoint, by e-mail otherwise."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Localized
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="where a referral goes without Open311")
+    open311: Open311Endpoint | None = None
+
+
 class SampleYear(_Frozen):
     """The shape of a typical year (relative weights), for `make run` and `make seed-year`."""
 
@@ -213,6 +249,9 @@ class Profile(_Frozen):
         default=(), description="response templates seeded at deploy (an admin edits them afterwards)"
     )
     sample: SampleYear | None = None
+    institutions: tuple[Institution, ...] = Field(
+        default=(), description="other institutions staff refer requests to (reason `not_ours`)"
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -232,6 +271,7 @@ class Profile(_Frozen):
             ("department", [d.code for d in self.departments]),
             ("category", [c.code for c in self.categories]),
             ("neighbourhood", [n.code for n in self.neighbourhoods]),
+            ("institution", [i.code for i in self.institutions]),
         ):
             duplicates = sorted({c for c in codes if codes.count(c) > 1})
             problems += [f"duplicate {kind} {c}" for c in duplicates]
@@ -256,9 +296,21 @@ class Profile(_Frozen):
             for t in self.templates
             if t.category is not None and t.category not in categories
         ]
+        problems += [
+            f"institution {i.code}: unknown category {c}"
+            for i in self.institutions
+            if i.open311
+            for c in i.open311.service_codes
+            if c not in categories
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def institution(self, code: str | None) -> Institution | None:
+        """The configured institution `referred_to` names (its code, any case), or None for free text."""
+        wanted = (code or "").strip().lower()
+        return next((i for i in self.institutions if i.code == wanted), None)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -79,6 +79,9 @@ class EntryType(StrEnum):
     TRANSFER_ASKED = "transfer_asked"
     # the citizen's answer to the satisfaction survey (internal: staff and reports read it)
     SURVEY_ANSWERED = "survey_answered"
+    # referrals out: filed with (or e-mailed to) another institution, and each update it sent back
+    # (public: the citizen follows the other side's answer under our code)
+    REFERRAL = "referral"
 
 
 class _Frozen(BaseModel):

@@ -21,6 +21,7 @@ ENTRY_TITLES: dict[EntryType, Localized] = {
     EntryType.STATUS_CHANGED: Localized(tr="Durum güncellendi", en="Status updated"),
     EntryType.PUBLIC_REPLY: Localized(tr="Belediyeden yanıt", en="Reply from the municipality"),
     EntryType.INBOUND_MESSAGE: Localized(tr="Mesajınız eklendi", en="Your message was added"),
+    EntryType.REFERRAL: Localized(tr="Yönlendirildiği kurumdan", en="From the institution it went to"),
 }
 
 

@@ -101,7 +101,10 @@ class StatusIn(_In):
     reason: Rejection | None = Field(default=None, description="required with `rejected`")
     duplicate_of: str | None = Field(default=None, max_length=32, description="with reason `duplicate`")
     referred_to: Annotated[str, CleanText(min_length=2, max_length=120)] | None = Field(
-        default=None, description="with reason `not_ours`: the institution"
+        default=None,
+        description="with reason `not_ours`: an institution's code from the profile (the request is then "
+        "filed there, by Open311 or e-mail), or the name of any other institution (the citizen is told "
+        "to turn to it; nothing is sent)",
     )
 
     @field_validator("duplicate_of")

@@ -34,6 +34,9 @@ class Action(StrEnum):
     REPORTS = "reports"
     PRIVACY = "privacy"  # KVKK: erasure and access requests, the destruction log, the access audit
     OPEN311_KEYS = "open311_keys"  # issue, list and revoke the API keys of Open311 client systems
+    DEFINE_SURVEYS = "define_surveys"  # field surveys: define, edit (a new version), assign
+    ANSWER_SURVEYS = "answer_surveys"  # field surveys: fill in (OWN: the surveys of one's team)
+    SURVEY_RESULTS = "survey_results"  # field surveys: results, CSV
 
 
 class Scope(IntEnum):
@@ -54,18 +57,20 @@ POLICY: dict[Role, dict[Action, Scope]] = {
     Role.FIELD: {
         Action.FILE: ALL, Action.LIST: OWN, Action.READ: OWN, Action.REPLY: OWN, Action.NOTE: OWN,
         Action.CHANGE_STATUS: OWN, Action.ASK_TRANSFER: OWN, Action.READ_TEMPLATES: ALL,
+        Action.ANSWER_SURVEYS: OWN,
     },
     Role.SUPERVISOR: {
         Action.FILE: ALL, Action.LOOKUP_CALLER: ALL, Action.LIST: ALL, Action.READ: ALL,
         Action.READ_CONTACT: ALL, Action.REPLY: ALL, Action.NOTE: ALL, Action.CHANGE_STATUS: ALL,
         Action.TRANSFER: ALL, Action.CLASSIFY: ALL, Action.READ_TEMPLATES: ALL, Action.REPORTS: ALL,
-        Action.PRIVACY: ALL,
+        Action.PRIVACY: ALL, Action.DEFINE_SURVEYS: ALL, Action.ANSWER_SURVEYS: ALL,
+        Action.SURVEY_RESULTS: ALL,
     },
     Role.ADMIN: {
         Action.LIST: ALL, Action.READ: ALL, Action.READ_TEMPLATES: ALL, Action.EDIT_TEMPLATES: ALL,
-        Action.REPORTS: ALL, Action.OPEN311_KEYS: ALL,
+        Action.REPORTS: ALL, Action.OPEN311_KEYS: ALL, Action.DEFINE_SURVEYS: ALL, Action.SURVEY_RESULTS: ALL,
     },
-    Role.ANALYST: {Action.REPORTS: ALL},
+    Role.ANALYST: {Action.REPORTS: ALL, Action.SURVEY_RESULTS: ALL},
 }  # fmt: skip
 """The role x action matrix (docs/architecture.md shows it as a table; a test walks every cell)."""
 

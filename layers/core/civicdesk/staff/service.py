@@ -7,7 +7,7 @@ every read of personal data is audited before the data is returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from civicdesk.catalogue.model import Catalogue
@@ -15,7 +15,7 @@ from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.clock import Clock, utc_now
 from civicdesk.core.dynamo import Item
 from civicdesk.core.errors import InvalidInput, PreconditionFailed, RequestNotFound
-from civicdesk.profile.model import DuplicateRules
+from civicdesk.profile.model import DuplicateRules, Institution
 from civicdesk.requests import intake
 from civicdesk.requests.citizens import citizen_id, link
 from civicdesk.requests.models import OPEN_STATUSES, Contact, ServiceRequest, TimelineEntry
@@ -50,6 +50,8 @@ class StaffService:
     citizen_key: Callable[[], str]
     clock: Clock = utc_now
     duplicates: DuplicateRules = field(default_factory=DuplicateRules)
+    institutions: Sequence[Institution] = ()
+    """The profile's other institutions: a `not_ours` rejection naming one by code is referred there."""
 
     # --- filing and finding -------------------------------------------------------------------------
 
@@ -135,7 +137,9 @@ class StaffService:
             if original is None:
                 raise InvalidInput({"duplicate_of": "no request has this code"})
             self._visible(staff, Action.READ, original, field="duplicate_of")
-        made = workflow.change_status(request, change, staff, self.clock(), self.catalogue())
+        made = workflow.change_status(
+            request, change, staff, self.clock(), self.catalogue(), self.institutions
+        )
         return workflow.apply(self.requests, request, made, version)
 
     def transfer(self, staff: Staff, code: str, department: str, reason: str, version: int) -> ServiceRequest:

@@ -20,6 +20,13 @@ def referred(institution: str, language: Language) -> str:
     return f"Bu konu {institution} sorumluluğundadır; başvurunuzu kendilerine ilettik."
 
 
+def turn_to(institution: str, language: Language) -> str:
+    """A referral to an institution we have no channel to: the citizen is told where to apply."""
+    if language is Language.EN:
+        return f"This is the responsibility of {institution}; please apply to them directly."
+    return f"Bu konu {institution} sorumluluğundadır; lütfen doğrudan kendilerine başvurunuz."
+
+
 def invalid(language: Language) -> str:
     if language is Language.EN:
         return "We could not act on this request. You are welcome to send a new one with more detail."

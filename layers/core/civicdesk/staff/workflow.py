@@ -19,9 +19,11 @@ from civicdesk.catalogue.model import Catalogue
 from civicdesk.core.clock import iso
 from civicdesk.core.dynamo import Write
 from civicdesk.core.errors import ConflictingUpdate, InvalidInput, PreconditionFailed
+from civicdesk.profile.model import Institution
 from civicdesk.requests.models import (
     OPEN_STATUSES,
     EntryType,
+    Language,
     Rejection,
     ServiceRequest,
     Status,
@@ -84,9 +86,15 @@ def note(request: ServiceRequest, text: str, staff: Staff, at: datetime) -> Chan
 
 
 def change_status(
-    request: ServiceRequest, change: StatusChange, staff: Staff, at: datetime, catalogue: Catalogue
+    request: ServiceRequest,
+    change: StatusChange,
+    staff: Staff,
+    at: datetime,
+    catalogue: Catalogue,
+    institutions: Sequence[Institution] = (),
 ) -> Change:
-    """A status change allowed by `TRANSITIONS`, with what each status needs said to the citizen."""
+    """A status change allowed by `TRANSITIONS`, with what each status needs said to the citizen.
+    `institutions`: the profile's, which a `not_ours` rejection may name by code to have it referred."""
     if change.status not in TRANSITIONS.get(request.status, frozenset()):
         raise ConflictingUpdate(
             request.code, f"a request that is {request.status.value} cannot become {change.status.value}"
@@ -98,9 +106,11 @@ def change_status(
     if change.status is Status.RESOLVED and not text:
         raise InvalidInput({"text": "a resolution needs a public text saying what was done"})
     if change.status is Status.REJECTED:
-        text, reject_updates, also = _rejection(request, change, staff, at)
+        text, reject_updates, also = _rejection(request, change, staff, at, institutions)
         updates.update(reject_updates)
         detail["reason"] = change.reason.value if change.reason else ""
+        if reject_updates.get("referred_to") and _institution(reject_updates["referred_to"], institutions):
+            detail["institution"] = reject_updates["referred_to"]  # a code: the referral consumer files it
     entry = _entry(
         request, staff, at, EntryType.STATUS_CHANGED, public=True, text=text, status=change.status, **detail
     )
@@ -306,7 +316,11 @@ def _entry(
 
 
 def _rejection(
-    request: ServiceRequest, change: StatusChange, staff: Staff, at: datetime
+    request: ServiceRequest,
+    change: StatusChange,
+    staff: Staff,
+    at: datetime,
+    institutions: Sequence[Institution] = (),
 ) -> tuple[str, dict[str, Any], Sequence[Write]]:
     """What a rejection says to the citizen and links: the other code, or where to turn."""
     language = request.language
@@ -327,9 +341,19 @@ def _rejection(
     if change.reason is Rejection.NOT_OURS:
         if not change.referred_to:
             raise InvalidInput({"referred_to": "the institution the citizen should turn to"})
-        text = change.text or texts.referred(change.referred_to, language)
-        return text, {"rejection": Rejection.NOT_OURS, "referred_to": change.referred_to}, []
+        known = _institution(change.referred_to, institutions)
+        if known is None:  # free text: nothing is filed; the citizen is told where to turn
+            text = change.text or texts.turn_to(change.referred_to, language)
+            return text, {"rejection": Rejection.NOT_OURS, "referred_to": change.referred_to}, []
+        name = known.name.en if language is Language.EN else known.name.tr
+        text = change.text or texts.referred(name, language)
+        return text, {"rejection": Rejection.NOT_OURS, "referred_to": known.code}, []
     return change.text or texts.invalid(language), {"rejection": Rejection.INVALID}, []
+
+
+def _institution(referred_to: str, institutions: Sequence[Institution]) -> Institution | None:
+    wanted = referred_to.strip().lower()
+    return next((i for i in institutions if i.code == wanted), None)
 
 
 def _check_transfer(request: ServiceRequest, department: str, catalogue: Catalogue) -> None:
