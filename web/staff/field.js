@@ -12,6 +12,8 @@ const TIMEOUT_MS = 20000;
 const RETRY_MS = 30000;
 const EARTH_RADIUS_M = 6371000;
 const TYPES = { single_choice: 1, multiple_choice: 1, number: 1, yes_no: 1, text: 1, photo: 1 };
+// A yes/no question's two answers: the form's options and the results' rows read the same.
+const YES_NO = [{ id: "yes", text: { tr: "Evet", en: "Yes" } }, { id: "no", text: { tr: "Hayır", en: "No" } }];
 
 const $ = (id) => document.getElementById(id);
 const state = { config: null, session: null, me: null, surveys: [], position: null, sending: false };
@@ -175,9 +177,7 @@ function questionField(q) {
   set.append(element("legend", `${both(q.text)}${q.required ? " *" : ""}`));
   const name = `q-${q.id}`;
   if (q.type === "single_choice" || q.type === "multiple_choice" || q.type === "yes_no") {
-    const options = q.type === "yes_no"
-      ? [{ id: "yes", text: { tr: "Evet", en: "Yes" } }, { id: "no", text: { tr: "Hayır", en: "No" } }]
-      : q.choices;
+    const options = q.type === "yes_no" ? YES_NO : q.choices;
     for (const choice of options) {
       const id = `${name}-${choice.id}`;
       const input = element("input", null, { type: q.type === "multiple_choice" ? "checkbox" : "radio", name, id, value: choice.id });
@@ -339,7 +339,7 @@ function placeResults(place) {
     }
     for (const c of q.choices) {
       const row = element("tr");
-      row.append(cell(both(q.text)), cell(c.text ? both(c.text) : c.id), cell(c.count, true), cell(percent(c.share), true), cell("–", true));
+      row.append(cell(both(q.text)), cell(both(c.text || YES_NO.find((o) => o.id === c.id)?.text) || c.id), cell(c.count, true), cell(percent(c.share), true), cell("–", true));
       table.tBodies[0].append(row);
     }
   }
