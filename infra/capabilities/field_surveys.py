@@ -54,7 +54,7 @@ class FieldSurveys(Construct):
         authorizer: authorizers.HttpUserPoolAuthorizer,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table = platform.config, platform.table
+        table = platform.table
         self.handler = CivicFunction(
             self,
             "Handler",
@@ -63,8 +63,7 @@ class FieldSurveys(Construct):
             timeout=Duration.seconds(15),
             platform=platform,
             environment={
-                names.ENV_TABLE_NAME: table.table_name,
-                names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                **platform.table_environment(),
             },
             description="Civic Desk: field surveys (define, answer on a phone, results beside the requests)",
         )

@@ -63,8 +63,7 @@ class Intake(Construct):
             memory_size=max(PHOTO_MEMORY_MB, config.lambda_memory_mb),
             platform=platform,
             environment={
-                names.ENV_TABLE_NAME: table.table_name,
-                names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                **platform.table_environment(),
                 **platform.citizen_key_environment(),
             },
             description="Civic Desk: citizen intake API (file a request, public status, catalogue)",

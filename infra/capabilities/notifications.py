@@ -58,7 +58,7 @@ class Notifications(Construct):
         public_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table, monitoring = platform.config, platform.table, platform.monitoring
+        config, monitoring = platform.config, platform.monitoring
         self.identity = ses.EmailIdentity(self, "MailIdentity", identity=ses.Identity.email(config.mail_from))
         self.alert_key = kms.Key(
             self,
@@ -86,8 +86,7 @@ class Notifications(Construct):
         )
         self.queue, self.dead_letters = subscription.queue, subscription.dead_letters
         environment = {
-            names.ENV_TABLE_NAME: table.table_name,
-            names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+            **platform.table_environment(),
             **platform.citizen_key_environment(),
             "MAIL_FROM": config.mail_from,
             "PUBLIC_URL": public_url,

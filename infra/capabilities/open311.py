@@ -81,10 +81,9 @@ class Open311(Construct):
         origin_authorizer: apigwv2.IHttpRouteAuthorizer,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table = platform.config, platform.table
+        table = platform.table
         environment = {
-            names.ENV_TABLE_NAME: table.table_name,
-            names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+            **platform.table_environment(),
             **platform.citizen_key_environment(),
         }
         self.endpoint = CivicFunction(

@@ -27,6 +27,13 @@ class Platform:
     key: kms.IKey
     citizen_key: secretsmanager.ISecret
 
+    def table_environment(self) -> dict[str, str]:
+        """What every function that reads the pool is told: the table, and how long to cache the catalogue."""
+        return {
+            names.ENV_TABLE_NAME: self.table.table_name,
+            names.ENV_CATALOG_CACHE_SECONDS: str(self.config.catalog_cache_seconds),
+        }
+
     def citizen_key_environment(self) -> dict[str, str]:
         return {names.ENV_CITIZEN_KEY_SECRET_ID: self.citizen_key.secret_arn}
 

@@ -58,10 +58,9 @@ class Privacy(Construct):
         media: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table = platform.config, platform.table
+        config = platform.config
         environment = {
-            names.ENV_TABLE_NAME: table.table_name,
-            names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+            **platform.table_environment(),
             names.ENV_MEDIA_BUCKET: media.bucket_name,
             **platform.citizen_key_environment(),
         }

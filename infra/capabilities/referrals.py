@@ -98,8 +98,7 @@ class Referrals(Construct):
         )
         self.queue, self.dead_letters = subscription.queue, subscription.dead_letters
         environment = {
-            names.ENV_TABLE_NAME: table.table_name,
-            names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+            **platform.table_environment(),
             "REFERRAL_SECRET_ID": self.secret.secret_arn,
             "MAIL_FROM": config.mail_from,
         }

@@ -72,10 +72,9 @@ class NeedsAnalysis(Construct):
         authorizer: authorizers.HttpUserPoolAuthorizer,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table, monitoring = platform.config, platform.table, platform.monitoring
+        table, monitoring = platform.table, platform.monitoring
         environment = {
-            names.ENV_TABLE_NAME: table.table_name,
-            names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+            **platform.table_environment(),
         }
         # --- counting -------------------------------------------------------------------------------
         subscription = event_queue(

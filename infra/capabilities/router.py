@@ -73,8 +73,7 @@ class Router(Construct):
                 timeout=Duration.seconds(10),
                 platform=platform,
                 environment={
-                    names.ENV_TABLE_NAME: table.table_name,
-                    names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                    **platform.table_environment(),
                 },
                 description=f"Civic Desk router: {purpose}",
             )

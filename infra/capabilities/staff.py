@@ -66,7 +66,7 @@ class StaffApi(Construct):
         media_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        config, table = platform.config, platform.table
+        table = platform.table
         self.handler = CivicFunction(
             self,
             "Handler",
@@ -75,8 +75,7 @@ class StaffApi(Construct):
             timeout=Duration.seconds(15),
             platform=platform,
             environment={
-                names.ENV_TABLE_NAME: table.table_name,
-                names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                **platform.table_environment(),
                 names.ENV_MEDIA_BUCKET: media.bucket_name,
                 **platform.citizen_key_environment(),
             },

@@ -107,8 +107,7 @@ class WhatsAppChannel(Construct):
             timeout=Duration.seconds(25),
             platform=platform,
             environment={
-                names.ENV_TABLE_NAME: table.table_name,
-                names.ENV_CATALOG_CACHE_SECONDS: str(config.catalog_cache_seconds),
+                **platform.table_environment(),
                 names.ENV_WHATSAPP_SECRET_ID: self.secret.secret_arn,
                 names.ENV_WHATSAPP_MEDIA_BUCKET: self.media.bucket_name,
                 names.ENV_WHATSAPP_API_BASE: config.whatsapp_api_base,
