@@ -235,7 +235,7 @@ def test_the_console_is_deployed_with_its_sign_in_config(dev_synth: Synth) -> No
     deployment = _deployment(dev_synth)
     web, _, console = _asset_dirs(dev_synth, deployment)
     # Then the console's files ship under staff/
-    assert {"index.html", "app.js", "auth.js", "i18n.js", "console.css"} <= {
+    assert {"index.html", "app.js", "auth.js", "http.js", "i18n.js", "console.css"} <= {
         p.name for p in (web / "staff").iterdir()
     }
     # And staff/config.json names this stack's pool and console client (filled in at deploy time), with

@@ -4,12 +4,12 @@
 // What a role may do is the API's to decide (`GET /staff/me` lists it); the console only offers it.
 
 import { Session, SignInError } from "./auth.js";
+import { ApiError, send } from "./http.js";
 import { DEFAULT_LANGUAGE, LANGUAGES, t } from "./i18n.js";
 
 const LANG_KEY = "civicdesk.lang";
 const TIME_ZONE = "Europe/Istanbul";
 const LOCALES = { tr: "tr-TR", en: "en-GB" };
-const TIMEOUT_MS = 20000;
 const LOOKUP_DELAY_MS = 350;
 const SUGGEST_DELAY_MS = 400;
 const PAGE_SIZE = 25;
@@ -263,42 +263,13 @@ function renderErrors(form) {
 
 // --- the API ---------------------------------------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-async function api(path, { method = "GET", body, headers = {} } = {}) {
+async function api(path, options = {}) {
   const token = await state.session.idToken().catch(() => null);
   if (!token) {
     expired();
     throw new ApiError(401, null);
   }
-  const controller = new AbortController();
-  const timer = window.setTimeout(() => controller.abort(), TIMEOUT_MS);
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: {
-        Accept: "application/json",
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
-      referrerPolicy: "no-referrer",
-      signal: controller.signal,
-    });
-  } catch {
-    throw new ApiError(0, null);
-  } finally {
-    window.clearTimeout(timer);
-  }
+  const response = await send(path, token, options);
   const data = await response.json().catch(() => null);
   if (response.status === 401) expired();
   if (!response.ok) throw new ApiError(response.status, data);

@@ -6,9 +6,9 @@
 // through textContent only.
 
 import { Session, SignInError } from "./auth.js";
+import { ApiError, send } from "./http.js";
 
 const OUTBOX_KEY = "civicdesk.field.outbox";
-const TIMEOUT_MS = 20000;
 const RETRY_MS = 30000;
 const EARTH_RADIUS_M = 6371000;
 const TYPES = { single_choice: 1, multiple_choice: 1, number: 1, yes_no: 1, text: 1, photo: 1 };
@@ -34,39 +34,10 @@ function show(view) {
 
 // --- the API -----------------------------------------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status; // 0: no connection
-    this.body = body;
-  }
-}
-
-async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
+async function api(path, { raw = false, ...options } = {}) {
   const token = await state.session.idToken().catch(() => null);
   if (!token) throw new ApiError(401, null);
-  const controller = new AbortController();
-  const timer = window.setTimeout(() => controller.abort(), TIMEOUT_MS);
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: {
-        Accept: raw ? "text/csv" : "application/json",
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
-      referrerPolicy: "no-referrer",
-      signal: controller.signal,
-    });
-  } catch {
-    throw new ApiError(0, null);
-  } finally {
-    window.clearTimeout(timer);
-  }
+  const response = await send(path, token, { ...options, accept: raw ? "text/csv" : "application/json" });
   if (raw && response.ok) return response.text();
   const data = await response.json().catch(() => null);
   if (response.status === 401) signedOut();
