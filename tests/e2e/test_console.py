@@ -681,7 +681,7 @@ DANGLING = """() => [...document.querySelectorAll('[aria-describedby]')].flatMap
 SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
 
 
-def _screens(page: Page, stack: LocalStack, staff: Staff, code: str) -> Iterator[str]:
+def _screens(page: Page, stack: LocalStack, staff: Staff, code: str, original: str) -> Iterator[str]:
     """Walks the console's screens as a supervisor (who sees them all); yields each screen's name."""
     open_console(page, stack)
     yield "sign-in"
@@ -707,6 +707,7 @@ def _screens(page: Page, stack: LocalStack, staff: Staff, code: str) -> Iterator
     yield "attention"
     page.goto(f"{stack.url}/staff/#/r/{code}")
     expect(page.locator("#request-title")).to_contain_text(code)
+    expect(page.locator("#request-likely-list")).to_contain_text(original)
     page.get_by_label("Neden görmeniz gerekiyor?").fill("geri arama")
     page.get_by_role("button", name="İletişim bilgilerini göster").click()
     expect(page.locator("#contact-details")).to_be_visible()
@@ -717,12 +718,14 @@ def _screens(page: Page, stack: LocalStack, staff: Staff, code: str) -> Iterator
 def test_every_screen_is_labelled_legible_and_fits(
     chromium: Browser, local_stack: LocalStack, staff: Staff, viewport: dict[str, int]
 ) -> None:
-    # Given a request to open, one in triage, and the console on a phone-sized tablet and on a desk screen
-    code = staff.file(DOG, phone="0532 400 55 66")
+    # Given a request to open (with a likely duplicate: the same injured dog in the same neighbourhood,
+    # filed a moment before), one in triage, and the console on a phone-sized tablet and a desk screen
+    original = staff.file(CALL, phone="0532 400 55 65", neighbourhood="erzene")
+    code = staff.file(DOG, phone="0532 400 55 66", neighbourhood="erzene")
     staff.file(VAGUE, phone="0532 400 55 67")
     for page, _ in console(chromium, local_stack, viewport):
         # When each screen is shown
-        for screen in _screens(page, local_stack, staff, code):
+        for screen in _screens(page, local_stack, staff, code, original):
             # Then every visible control has a label, every description exists, text meets AA contrast,
             # and nothing needs a sideways scroll
             assert page.evaluate(UNLABELLED) == [], screen
