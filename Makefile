@@ -110,8 +110,8 @@ test: check ## = make check: the README's test command
 test-unit: $(INSTALLED) ## unit tests only (no synth)
 	@$(call run_pytest,tests/unit)
 
-bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second
-	$(BIN)/python -m bench
+bench: install layers ## print the figures: AWS calls per request, import-time ratio, requests per second (SECTIONS="whatsapp reports": only those)
+	$(BIN)/python -m bench $(SECTIONS)
 
 # One target at a time, one test process, niced: slow on purpose and never part of `make check` or CI.
 mutation: $(INSTALLED) ## mutation testing of the domain rules (slow; not in CI): MODULE=routing|sla|codes|staff|notify

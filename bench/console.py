@@ -9,7 +9,8 @@ from pathlib import Path
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 PAGE = WEB / "staff" / "index.html"
-REFERENCE = re.compile(r'(?:src|href)="(?!#)([^"]+)"')
+# What a page loads (scripts, style sheets, images), not where its links lead (another page is another load).
+REFERENCE = re.compile(r'<(?:script|link|img)\b[^>]*?\b(?:src|href)="(?!#)([^"]+)"')
 IMPORT = re.compile(r'^import .* from "(\.[^"]+)";', re.MULTILINE)
 
 

@@ -12,9 +12,12 @@ import boto3
 from moto import mock_aws
 
 from local.calls import counting_aws_calls
+from local.cloud import REGION
 from local.template import create_tables
 
 FILED = 200
+
+MEDIA_BUCKET = "bench-media"
 
 
 def synth_template(outdir: Path) -> dict[str, Any]:
@@ -64,6 +67,20 @@ def _per_call(calls: Counter[str], n: int) -> str:
     return ", ".join(f"{op} {count / n:g}" for op, count in sorted(calls.items())) or "none"
 
 
+def intake_resources() -> None:
+    """What the intake function needs beside the table, inside the caller's mock: the citizen-index key
+    (a generated secret in the stack) and the media bucket (web photos; none are filed here)."""
+    import os
+
+    os.environ["CITIZEN_KEY_SECRET_ID"] = boto3.client("secretsmanager").create_secret(
+        Name="bench-citizen-key", SecretString="k" * 48
+    )["ARN"]
+    os.environ["MEDIA_BUCKET"] = MEDIA_BUCKET
+    boto3.client("s3").create_bucket(
+        Bucket=MEDIA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+
+
 def report(template: dict[str, Any]) -> None:
     import os
 
@@ -71,6 +88,7 @@ def report(template: dict[str, Any]) -> None:
         table = next(iter(create_tables(template, boto3.client("dynamodb")).values()))
         os.environ["TABLE_NAME"] = table
         os.environ["CATALOG_CACHE_SECONDS"] = "60"
+        intake_resources()
         from civicdesk.catalogue.repository import CatalogueRepository
         from civicdesk.core.dynamo import Table
         from civicdesk.core.settings import DEFAULT_PROFILE

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from bench.intake import LambdaContext, _per_call, api_event
+from bench.intake import MEDIA_BUCKET, LambdaContext, _per_call, api_event, intake_resources
 from local import whatsapp_fake as wa
 from local.calls import counting_aws_calls
 from local.template import create_tables
@@ -59,9 +59,7 @@ def report(template: dict[str, Any]) -> None:
     api = wa.FakeCloudApi()
     with api.running(), mock_aws():
         table = next(iter(create_tables(template, boto3.client("dynamodb")).values()))
-        boto3.client("s3").create_bucket(
-            Bucket="bench-media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
-        )
+        intake_resources()  # the survey's links and reopening need the citizen-index key, as intake does
         secret = boto3.client("secretsmanager").create_secret(
             Name="bench-whatsapp", SecretString=json.dumps(wa.LOCAL_CREDENTIALS)
         )["ARN"]
@@ -69,7 +67,7 @@ def report(template: dict[str, Any]) -> None:
             TABLE_NAME=table,
             CATALOG_CACHE_SECONDS="60",
             WHATSAPP_SECRET_ID=secret,
-            WHATSAPP_MEDIA_BUCKET="bench-media",
+            WHATSAPP_MEDIA_BUCKET=MEDIA_BUCKET,
             WHATSAPP_API_BASE=api.base_url,
             WHATSAPP_RETRY_BASE_SECONDS="0",
         )
