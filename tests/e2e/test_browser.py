@@ -241,7 +241,7 @@ def test_the_tab_order_follows_the_page(page: Page, local_stack: LocalStack) -> 
     assert passed == [
         "skip-link", "brand-link", "lang-switch", "nav-file", "nav-track",
         "kind-request", "category", "neighbourhood", "description",
-        "locate", "lat", "lon", "address",
+        "locate", "lat", "lon", "address", "photos",
         "contact-name", "contact-phone", "contact-email",
         "notice-more", "notice-ack", "submit",
     ]  # fmt: skip

@@ -33,8 +33,9 @@ def executions(cloud: Cloud) -> list[dict[str, Any]]:
     return sfn.list_executions(stateMachineArn=machine)["executions"]
 
 
-def settle(cloud: Cloud, timeout: float = 20) -> list[dict[str, Any]]:
-    """Wait until every router execution and every stream consumer has finished."""
+def settle(cloud: Cloud, timeout: float = 90) -> list[dict[str, Any]]:
+    """Wait until every router execution and every stream consumer has finished (seconds here; a
+    generous limit because a loaded machine runs the consumers many times slower)."""
     sfn = boto3.client("stepfunctions")
     deadline = time.monotonic() + timeout
     while True:
