@@ -32,11 +32,16 @@ SHOTS = os.environ.get("FIELD_SHOTS")
 DEMO_DEPARTMENT = "technical_works"  # the demo field member's department: their team
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, only: str | None = None) -> None:
+    """The whole page, or only the element `only` selects."""
     if SHOTS:
         page.evaluate("window.scrollTo(0, 0)")  # the outbox line sticks to the top of the screen
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        path = str(Path(SHOTS) / f"{name}.png")
+        if only:
+            page.locator(only).screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=True)
 
 
 def results(stack: LocalStack) -> dict[str, Any]:
@@ -218,15 +223,15 @@ def test_a_supervisor_defines_a_survey_on_a_phone_edits_it_and_the_field_member_
         row.get_by_label("İngilizce").fill(en)
     page.get_by_role("button", name="Soru ekle").click()
     second = page.locator('.question-edit[data-question="2"]')
-    second.get_by_label("Tür").select_option("yes_no")
+    second.get_by_label("Tür · Type").select_option("yes_no")
     second.get_by_label("Metin (Türkçe)").fill("Aydınlatma var mı?")
     second.get_by_label("Metin (İngilizce)").fill("Is there lighting?")
     # Then the form, at 390 px, is labelled, legible and fits
     legible(page, "define-form-390")
-    shoot(page, "define-390")
+    shoot(page, "define-390", "#view-define")
     page.set_viewport_size(DESK)  # type: ignore[arg-type]
     legible(page, "define-form-1280")
-    shoot(page, "define-1280")
+    shoot(page, "define-1280", "#view-define")
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     # When they save it
     page.get_by_role("button", name="Kaydet · Save").click()
@@ -240,7 +245,7 @@ def test_a_supervisor_defines_a_survey_on_a_phone_edits_it_and_the_field_member_
     expect(page.locator(".question-edit")).to_have_count(2)
     page.get_by_role("button", name="Soru ekle").click()
     third = page.locator('.question-edit[data-question="3"]')
-    third.get_by_label("Tür").select_option("number")
+    third.get_by_label("Tür · Type").select_option("number")
     third.get_by_label("Metin (Türkçe)").fill("Kaç bank var?")
     third.get_by_label("Metin (İngilizce)").fill("How many benches?")
     third.get_by_label("En az").fill("0")
@@ -306,7 +311,8 @@ def test_a_missing_text_is_said_beside_its_field_and_nothing_is_sent(
     # Then each problem is said next to its field, and nothing went to the API
     expect(page.locator('[data-for="neighbourhoods"]')).to_contain_text("En az bir mahalle")
     question = page.locator('.question-edit[data-question="1"]')
-    expect(question.locator(".field-error").first).to_be_visible()
+    shown = question.locator(".field-error:not([hidden])")
+    expect(shown.first).to_contain_text("Türkçe ve İngilizce metin gerekli")
     expect(question.get_by_label("Metin (Türkçe)")).to_have_attribute("aria-invalid", "true")
     legible(page, "define-errors")
     assert "POST" not in sent

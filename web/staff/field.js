@@ -158,12 +158,13 @@ function questionField(q) {
       set.append(row);
     }
   } else if (q.type === "number") {
-    const input = element("input", null, { type: "number", name, inputmode: "decimal", "aria-label": both(q.text) });
+    const input = element("input", null, { type: "number", name, id: name, inputmode: "decimal" });
     if (q.minimum !== null && q.minimum !== undefined) input.min = q.minimum;
     if (q.maximum !== null && q.maximum !== undefined) input.max = q.maximum;
-    set.append(input);
+    set.append(element("label", both(q.text), { for: name, class: "visually-hidden" }), input);
   } else if (q.type === "text") {
-    set.append(element("textarea", null, { name, rows: "3", maxlength: "1000", "aria-label": both(q.text) }));
+    set.append(element("label", both(q.text), { for: name, class: "visually-hidden" }),
+      element("textarea", null, { name, id: name, rows: "3", maxlength: "1000" }));
   } else if (TYPES[q.type]) {
     set.append(element("p", "Fotoğraf henüz desteklenmiyor · Photos are not supported yet", { class: "hint" }));
   }
