@@ -94,10 +94,10 @@ def _code(code: str) -> str:
     summary="Who I am",
     tags=["staff"],
     security=SECURITY,
-    responses=answers("You: your roles and departments"),
+    responses=answers("You: your roles and departments, and the institutions you may refer requests to"),
 )
 def get_me() -> Response[c.MeOut]:
-    return ok(c.me(staff()))
+    return ok(c.me(staff(), runtime.profile().institutions))
 
 
 @app.post(

@@ -327,6 +327,40 @@ def test_a_vet_member_finds_the_request_replies_with_a_template_resolves_it_and_
     expect(timeline).to_contain_text(resolution)
 
 
+def test_a_request_for_another_institution_is_referred_to_one_chosen_from_the_profiles_list(
+    desk: tuple[Page, Watch], local_stack: LocalStack, staff: Staff
+) -> None:
+    # Given a request that is İZSU's (a burst water main), open in a supervisor's console
+    shown = staff.file("Erzene'de ana su borusu patladı, cadde su altında", phone="0532 400 55 68")
+    page, _ = desk
+    sign_in(page, local_stack, SUPERVISOR, f"/staff/#/r/{shown}")
+    expect(page.locator("#request-title")).to_contain_text(shown)
+    # When they reject it as another institution's matter
+    page.get_by_label("Yeni durum").select_option("rejected")
+    page.get_by_label("Sonuçlandırılamama nedeni").select_option("not_ours")
+    # Then the profile's institutions are offered, each saying how it is reached, and "Other" for the rest
+    institution = page.get_by_label("Yönlendirilen kurum")
+    expect(institution.locator("option")).to_have_text(
+        ["Kurum seçin", "İZSU Genel Müdürlüğü (e-posta)", "Örnek Belediyesi (Open311)", "Diğer"]
+    )
+    expect(page.get_by_label("Kurumun adı")).to_be_hidden()
+    institution.select_option("ornek")
+    expect(page.get_by_label("Kurumun adı")).to_be_hidden()
+    institution.select_option(label="Diğer")
+    expect(page.get_by_label("Kurumun adı")).to_be_visible()
+    # When they pick İZSU from the list after all and send it
+    institution.select_option(label="İZSU Genel Müdürlüğü (e-posta)")
+    expect(page.get_by_label("Kurumun adı")).to_be_hidden()
+    page.get_by_role("button", name="Durumu değiştir").click()
+    # Then the institution's code went to the API (so the request is mailed there), and the console and
+    # the timeline name it
+    expect(page.locator("#request-facts .status-badge")).to_have_text("Sonuçlandırılamadı")
+    answer = staff.read(SUPERVISOR, shown).body
+    assert (answer["status"], answer["rejection"], answer["referred_to"]) == ("rejected", "not_ours", "izsu")
+    expect(page.locator("#request-facts")).to_contain_text("İZSU Genel Müdürlüğü")
+    expect(page.locator("#request-timeline")).to_contain_text("İZSU Genel Müdürlüğü sorumluluğundadır")
+
+
 def test_two_people_editing_one_request_the_second_sees_the_others_change(
     desk: tuple[Page, Watch], second_desk: tuple[Page, Watch], local_stack: LocalStack, staff: Staff
 ) -> None:
@@ -712,6 +746,11 @@ def _screens(page: Page, stack: LocalStack, staff: Staff, code: str, original: s
     page.get_by_role("button", name="İletişim bilgilerini göster").click()
     expect(page.locator("#contact-details")).to_be_visible()
     yield "request"
+    page.get_by_label("Yeni durum").select_option("rejected")
+    page.get_by_label("Sonuçlandırılamama nedeni").select_option("not_ours")
+    page.get_by_label("Yönlendirilen kurum").select_option(label="Diğer")
+    expect(page.get_by_label("Kurumun adı")).to_be_visible()
+    yield "request-referral"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390px", "1280px"])

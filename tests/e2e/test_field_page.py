@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -19,20 +21,27 @@ from local.staff_demo import DEMO_FIELD_SURVEY_ID
 from tests.support import PROFILE
 
 from .conftest import LocalStack
-from .staff import ANALYST, FIELD, Staff
-from .test_console import DESK, PHONE, Watch, _with_console_csp
+from .staff import ANALYST, FIELD, SUPERVISOR, Staff
+from .test_browser import LOW_CONTRAST_TEXTS
+from .test_console import DESK, PHONE, SIDEWAYS, UNLABELLED, Watch, _with_console_csp
 
 pytestmark = pytest.mark.browser
 
 SHOTS = os.environ.get("FIELD_SHOTS")
 """A directory: the page is photographed there at 390 and 1280 px (for a person to look at)."""
+DEMO_DEPARTMENT = "technical_works"  # the demo field member's department: their team
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, only: str | None = None) -> None:
+    """The whole page, or only the element `only` selects."""
     if SHOTS:
         page.evaluate("window.scrollTo(0, 0)")  # the outbox line sticks to the top of the screen
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        path = str(Path(SHOTS) / f"{name}.png")
+        if only:
+            page.locator(only).screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=True)
 
 
 def results(stack: LocalStack) -> dict[str, Any]:
@@ -43,8 +52,9 @@ def results(stack: LocalStack) -> dict[str, Any]:
         return json.loads(answer.read())
 
 
-@pytest.fixture
-def phone(chromium: Browser, local_stack: LocalStack) -> Iterator[tuple[Page, BrowserContext, Watch]]:
+@contextmanager
+def _phone(chromium: Browser, stack: LocalStack) -> Iterator[tuple[Page, BrowserContext, Watch]]:
+    """A phone at 390 px under the console's CSP; after use: no script error, CSP violation or cookie."""
     centre = next(n for n in PROFILE.catalogue().neighbourhoods if n.lat is not None)
     context = chromium.new_context(
         viewport=PHONE,  # type: ignore[arg-type]
@@ -54,9 +64,9 @@ def phone(chromium: Browser, local_stack: LocalStack) -> Iterator[tuple[Page, Br
         geolocation={"latitude": float(centre.lat or 0), "longitude": float(centre.lon or 0)},
         permissions=["local-network-access", "geolocation"],
     )
-    context.route(f"{local_stack.url}/**", _with_console_csp(local_stack))
+    context.route(f"{stack.url}/**", _with_console_csp(stack))
     page = context.new_page()
-    watch = Watch(local_stack)
+    watch = Watch(stack)
     page.on("console", watch.on_console)
     page.on("pageerror", lambda error: watch.problems.append(f"script error: {error}"))
     try:
@@ -66,6 +76,21 @@ def phone(chromium: Browser, local_stack: LocalStack) -> Iterator[tuple[Page, Br
     finally:
         context.unroute_all(behavior="ignoreErrors")
         context.close()
+
+
+@pytest.fixture
+def phone(chromium: Browser, local_stack: LocalStack) -> Iterator[tuple[Page, BrowserContext, Watch]]:
+    with _phone(chromium, local_stack) as used:
+        yield used
+
+
+def sign_in(page: Page, stack: LocalStack, user: str) -> None:
+    page.goto(f"{stack.url}/staff/field.html")
+    page.wait_for_selector("html[data-ready=true]")
+    password = page.evaluate("fetch('config.json').then(r => r.json()).then(c => c.demo.password)")
+    page.get_by_label("E-posta").fill(user)
+    page.get_by_label("Parola").fill(password)
+    page.get_by_label("Parola").press("Enter")
 
 
 def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once(
@@ -162,3 +187,144 @@ def test_a_resend_of_the_same_answer_counts_once_over_http(local_stack: LocalSta
     # Then the first is recorded, the others answered as already there, and the count moved by one
     assert statuses == [201, 200, 200]
     assert results(local_stack)["total"]["answers"] == before + 1
+
+
+def legible(page: Page, screen: str) -> None:
+    """Every visible control labelled, text at AA contrast, nothing wider than the screen."""
+    assert page.evaluate(UNLABELLED) == [], screen
+    assert page.evaluate(LOW_CONTRAST_TEXTS) == [], screen
+    assert page.evaluate(SIDEWAYS) is False, screen
+
+
+def test_a_supervisor_defines_a_survey_on_a_phone_edits_it_and_the_field_member_answers_the_new_version(
+    chromium: Browser, phone: tuple[Page, BrowserContext, Watch], local_stack: LocalStack
+) -> None:
+    page, _, _ = phone
+    title = f"Çocuk parkları {uuid.uuid4().hex[:6]}"
+    places = [n.code for n in PROFILE.catalogue().neighbourhoods[:2]]
+    # Given a supervisor on the field page on a phone
+    sign_in(page, local_stack, SUPERVISOR)
+    expect(page.locator("#view-define")).to_be_visible()
+    legible(page, "define-list")
+    # When they define a new survey with two questions
+    page.get_by_role("button", name="Yeni anket").click()
+    page.locator("#d-title-tr").fill(title)
+    page.locator("#d-title-en").fill(f"{title} (en)")
+    page.locator(f"#d-department-{DEMO_DEPARTMENT}").check()
+    for code in places:
+        page.locator(f"#d-place-{code}").check()
+    first = page.locator('.question-edit[data-question="1"]')
+    first.get_by_label("Metin (Türkçe)").fill("Oyun aletleri ne durumda?")
+    first.get_by_label("Metin (İngilizce)").fill("What state is the playground in?")
+    first.get_by_label("Yanıt zorunlu").check()
+    for n, (tr, en) in enumerate([("İyi", "Good"), ("Kırık", "Broken")], start=1):
+        row = first.locator(f'.choice-edit[data-choice="{n}"]')
+        row.get_by_label("Türkçe").fill(tr)
+        row.get_by_label("İngilizce").fill(en)
+    page.get_by_role("button", name="Soru ekle").click()
+    second = page.locator('.question-edit[data-question="2"]')
+    second.get_by_label("Tür · Type").select_option("yes_no")
+    second.get_by_label("Metin (Türkçe)").fill("Aydınlatma var mı?")
+    second.get_by_label("Metin (İngilizce)").fill("Is there lighting?")
+    # Then the form, at 390 px, is labelled, legible and fits
+    legible(page, "define-form-390")
+    shoot(page, "define-390", "#view-define")
+    page.set_viewport_size(DESK)  # type: ignore[arg-type]
+    legible(page, "define-form-1280")
+    shoot(page, "define-1280", "#view-define")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    # When they save it
+    page.get_by_role("button", name="Kaydet · Save").click()
+    # Then it is version 1, in the list to fill in
+    expect(page.locator("#define-status")).to_contain_text("(v1)")
+    expect(page.locator("#survey option", has_text=title)).to_have_count(1)
+    item = page.locator("#define-list li", has_text=title)
+    expect(item).to_contain_text("v1")
+    # When they edit it and add a question, a number
+    item.get_by_role("button", name="Düzenle").click()
+    expect(page.locator(".question-edit")).to_have_count(2)
+    page.get_by_role("button", name="Soru ekle").click()
+    third = page.locator('.question-edit[data-question="3"]')
+    third.get_by_label("Tür · Type").select_option("number")
+    third.get_by_label("Metin (Türkçe)").fill("Kaç bank var?")
+    third.get_by_label("Metin (İngilizce)").fill("How many benches?")
+    third.get_by_label("En az").fill("0")
+    legible(page, "define-edit-390")
+    page.get_by_role("button", name="Kaydet · Save").click()
+    # Then it is version 2
+    expect(page.locator("#define-status")).to_contain_text("(v2)")
+    expect(item).to_contain_text("v2")
+    survey_id = item.get_attribute("data-survey")
+    # And a field member of the team sees version 2, with its three questions
+    with _phone(chromium, local_stack) as (field_page, _, _):
+        sign_in(field_page, local_stack, FIELD)
+        expect(field_page.locator("#view-define")).to_be_hidden()
+        field_page.locator("#survey").select_option(survey_id)
+        expect(field_page.locator("#survey-period")).to_contain_text("v2")
+        expect(field_page.locator("#questions .question")).to_have_count(3)
+        expect(field_page.locator("#questions")).to_contain_text("Kaç bank var? · How many benches?")
+
+
+def test_an_edit_someone_else_saved_first_is_refused_and_what_was_typed_is_kept(
+    phone: tuple[Page, BrowserContext, Watch], local_stack: LocalStack
+) -> None:
+    page, _, _ = phone
+    staff = Staff(local_stack)
+    # Given a survey a supervisor opened to edit on the page
+    defined = staff.call(SUPERVISOR, "POST", "/staff/field-surveys", _definition("Kaldırımlar"))
+    assert defined.status == 201
+    survey_id = defined.body["id"]
+    sign_in(page, local_stack, SUPERVISOR)
+    page.locator(f'#define-list li[data-survey="{survey_id}"]').get_by_role("button", name="Düzenle").click()
+    page.locator("#d-title-tr").fill("Kaldırımlar ve rampalar")
+    # When someone else saves an edit first, and then they save
+    other = staff.call(
+        SUPERVISOR, "PUT", f"/staff/field-surveys/{survey_id}", _definition("Başkası"), {"If-Match": '"1"'}
+    )
+    assert other.status == 200
+    page.get_by_role("button", name="Kaydet · Save").click()
+    # Then they are told to reload, and what they typed is still there
+    expect(page.locator("#define-stale")).to_be_visible()
+    expect(page.locator("#define-stale")).to_contain_text("başka biri değiştirdi")
+    expect(page.locator("#d-title-tr")).to_have_value("Kaldırımlar ve rampalar")
+    legible(page, "define-stale")
+    # When they reload, the other's version is shown to edit
+    page.get_by_role("button", name="Yeniden yükle").click()
+    expect(page.locator("#d-title-tr")).to_have_value("Başkası")
+    expect(page.locator("#define-form-title")).to_contain_text("(v2)")
+
+
+def test_a_missing_text_is_said_beside_its_field_and_nothing_is_sent(
+    phone: tuple[Page, BrowserContext, Watch], local_stack: LocalStack
+) -> None:
+    page, _, _ = phone
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.method) if r.url.endswith("/staff/field-surveys") else None)
+    # Given a supervisor starting a new survey who leaves the question's text and the places empty
+    sign_in(page, local_stack, SUPERVISOR)
+    page.get_by_role("button", name="Yeni anket").click()
+    page.locator("#d-title-tr").fill("Eksik")
+    page.locator("#d-title-en").fill("Missing")
+    page.locator(f"#d-department-{DEMO_DEPARTMENT}").check()
+    # When they save
+    page.get_by_role("button", name="Kaydet · Save").click()
+    # Then each problem is said next to its field, and nothing went to the API
+    expect(page.locator('[data-for="neighbourhoods"]')).to_contain_text("En az bir mahalle")
+    question = page.locator('.question-edit[data-question="1"]')
+    shown = question.locator(".field-error:not([hidden])")
+    expect(shown.first).to_contain_text("Türkçe ve İngilizce metin gerekli")
+    expect(question.get_by_label("Metin (Türkçe)")).to_have_attribute("aria-invalid", "true")
+    legible(page, "define-errors")
+    assert "POST" not in sent
+
+
+def _definition(title: str) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "title": {"tr": title, "en": title},
+        "starts": today.isoformat(),
+        "ends": (today + timedelta(days=30)).isoformat(),
+        "team": {"departments": [DEMO_DEPARTMENT]},
+        "neighbourhoods": [PROFILE.catalogue().neighbourhoods[0].code],
+        "questions": [{"id": "ok", "type": "yes_no", "text": {"tr": "Uygun mu?", "en": "Fine?"}}],
+    }

@@ -164,6 +164,11 @@ def test_who_am_i_and_a_missing_token(staff: Staff) -> None:
         ["veterinary_affairs"],
     )
     assert me.body["username"] == VET
+    # and the profile's institutions a `not_ours` rejection may name, with how each is reached
+    assert [(i["code"], i["name"]["tr"], i["via"]) for i in me.body["institutions"]] == [
+        ("izsu", "İZSU Genel Müdürlüğü", "email"),
+        ("ornek", "Örnek Belediyesi", "open311"),
+    ]
     # A route without a token is refused by the authorizer, before any function runs
     assert staff.call(None, "GET", "/staff/me").status == 401
 

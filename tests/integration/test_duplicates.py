@@ -87,3 +87,39 @@ def test_when_the_original_is_resolved_the_citizen_of_the_merged_request_is_told
         if e["type"] == "notification_sent" and (e.get("detail") or {}).get("stage") == "original_resolved"
     ]
     assert len(sent) == 1
+
+
+def test_a_request_merged_into_one_already_resolved_is_told_so_with_the_resolution(
+    cloud: Cloud, daytime: None
+) -> None:
+    # Given a dark street reported and resolved, with a public text
+    original = file(cloud, "Sokak lambası üç gündür yanmıyor", HERE, "0532 555 33 01")
+    settle(cloud)
+    read = staff_call(cloud, "GET", f"/staff/requests/{original}")
+    done = {"status": "resolved", "text": "Lamba değiştirildi."}
+    assert (
+        staff_call(cloud, "POST", f"/staff/requests/{original}/status", done, read["etag"])["status"] == 200
+    )
+    settle(cloud)
+    # When a second citizen reports it and staff merge theirs into the resolved one
+    repeat = file(cloud, "Direğin ışığı sönük, karanlık", NEAR, "0532 555 33 02")
+    settle(cloud)
+    read = staff_call(cloud, "GET", f"/staff/requests/{repeat}")
+    merge = {"status": "rejected", "reason": "duplicate", "duplicate_of": codes.display(original)}
+    assert staff_call(cloud, "POST", f"/staff/requests/{repeat}/status", merge, read["etag"])["status"] == 200
+    settle(cloud)
+    # Then the second citizen gets one SMS naming both codes, saying the original is resolved and how
+    # (its public words, in the SMS alphabet), instead of being asked to follow a finished request
+    about = [
+        m["text"] for m in sms_sent() if m["to"] == "+905325553302" and codes.display(original) in m["text"]
+    ]
+    assert len(about) == 1, about
+    assert codes.display(repeat) in about[0]
+    assert "cözüldü" in about[0]
+    assert "Lamba degistirildi." in about[0]
+    assert "bildirilmis" not in about[0]  # not the plain `duplicate` message
+    # And its timeline records that message as the `original_resolved` stage
+    timeline = staff_call(cloud, "GET", f"/staff/requests/{repeat}")["body"]["timeline"]
+    stages = [(e.get("detail") or {}).get("stage") for e in timeline if e["type"] == "notification_sent"]
+    assert "original_resolved" in stages
+    assert "duplicate" not in stages

@@ -9,7 +9,16 @@ import pytest
 from civicdesk.notify import plan
 from civicdesk.notify.plan import Recipient, Via
 from civicdesk.notify.stages import Stage
-from civicdesk.requests.models import Channel, Contact, EntryType, Kind, Language, ServiceRequest, Status
+from civicdesk.requests.models import (
+    Channel,
+    Contact,
+    EntryType,
+    Kind,
+    Language,
+    ServiceRequest,
+    Status,
+    TimelineEntry,
+)
 from tests.support import PROFILE, SHIPPED
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
@@ -119,6 +128,26 @@ def test_a_reply_is_sent_word_for_word_and_a_referral_names_where_to_turn() -> N
     )
     assert "Veterinary Affairs" in english.text
     assert english.text.startswith("Bornova Municipality")
+
+
+def test_a_request_merged_into_one_resolved_before_the_merge_hears_so_with_the_resolutions_words() -> None:
+    # Given an original resolved at T0 with a public text (after an earlier, older resolution)
+    said = [
+        TimelineEntry(code="AAABBBCCC", at=T0 - 5 * HOUR, type=EntryType.STATUS_CHANGED, public=True,
+                      status=Status.RESOLVED, text="Geçici onarım yapıldı."),
+        TimelineEntry(code="AAABBBCCC", at=T0 - HOUR, type=EntryType.INTERNAL_NOTE, public=False,
+                      note="Lamba siparişi verildi."),
+        TimelineEntry(code="AAABBBCCC", at=T0, type=EntryType.STATUS_CHANGED, public=True,
+                      status=Status.RESOLVED, text="Lamba değiştirildi."),
+    ]  # fmt: skip
+    resolved = request(code="AAABBBCCC", status=Status.RESOLVED)
+    # When a request is merged into it after the resolution / Then its citizen hears that it is resolved, how
+    assert plan.merged_stage(resolved, said, T0 + HOUR) == (Stage.ORIGINAL_RESOLVED, "Lamba değiştirildi.")
+    # When the merge came before it (its `LINK#` item brings `original_resolved` then) / Then `duplicate`
+    assert plan.merged_stage(resolved, said[2:], T0 - HOUR) == (Stage.DUPLICATE, None)
+    # When the original is still open, or gone / Then the usual `duplicate`
+    assert plan.merged_stage(request(code="AAABBBCCC"), said, T0 + HOUR) == (Stage.DUPLICATE, None)
+    assert plan.merged_stage(None, [], T0 + HOUR) == (Stage.DUPLICATE, None)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ const STATUSES = ["received", "routed", "in_progress", "resolved", "rejected", "
 const STAFF_STATUSES = ["in_progress", "resolved", "rejected", "reopened"];
 const KINDS = ["request", "complaint", "suggestion", "information", "thanks"];
 const REASONS = ["duplicate", "not_ours", "invalid"];
+const OTHER_INSTITUTION = "*"; // the list's last choice: an institution we have no channel to, typed in
 
 // Where each `fields[].field` of a 422 answer is shown, per form.
 const FIELD_INPUTS = {
@@ -39,7 +40,8 @@ const FIELD_INPUTS = {
     text: "status-text",
     reason: "status-reason",
     duplicate_of: "status-duplicate",
-    referred_to: "status-referred",
+    referred_to: "status-referred", // or the institution list: see `errorInput`
+    institution: "status-institution", // not an API field: where a missing `referred_to` is shown
   },
   transfer: { department: "transfer-department", text: "transfer-text" },
   contact: { reason: "contact-reason" },
@@ -164,6 +166,7 @@ function fillSelect(select, options, keep = true) {
 const named = (list, code) => list?.find((x) => x.code === code);
 const categoryName = (code) => named(state.catalog?.categories, code)?.name[state.lang] ?? code ?? "—";
 const departmentName = (code) => named(state.catalog?.departments, code)?.name[state.lang] ?? code ?? "—";
+const institutionName = (code) => named(state.me?.institutions, code)?.name[state.lang] ?? code ?? "—";
 const placeName = (code) => named(state.catalog?.neighbourhoods, code)?.name ?? code ?? "—";
 const may = (action) => Boolean(state.me?.actions.includes(action));
 
@@ -226,10 +229,16 @@ function renderAlert(id) {
 
 function showErrors(form, fields) {
   const inputs = FIELD_INPUTS[form];
-  state.errors[form] = fields.map((f) => ({ id: inputs[f.field] ?? Object.values(inputs)[0], text: f.message }));
+  state.errors[form] = fields.map((f) => ({ id: errorInput(form, f.field) ?? Object.values(inputs)[0], text: f.message }));
   renderErrors(form);
   const first = state.errors[form][0];
   if (first) $(first.id).focus();
+}
+
+// `referred_to` is typed only under "Other"; otherwise it is the institution list that needs a choice.
+function errorInput(form, field) {
+  if (form === "status" && field === "referred_to" && !typedReferral()) return "status-institution";
+  return FIELD_INPUTS[form][field];
 }
 
 function clearErrors(form) {
@@ -513,6 +522,13 @@ function renderOptions() {
   $("f-overdue-field").hidden = !may("classify");
   fillSelect($("status-new"), STAFF_STATUSES.map((s) => [s, tx(`status.${s}`)]));
   fillSelect($("status-reason"), [["", tx("request.reasonChoose")], ...REASONS.map((r) => [r, tx(`reason.${r}`)])]);
+  // each institution with how it will be reached, so staff know whether anything is sent
+  const institutions = (state.me?.institutions ?? []).map((i) => [i.code, `${i.name[state.lang]} (${tx(`institution.${i.via}`)})`]);
+  fillSelect($("status-institution"), [
+    ["", tx("request.referredChoose")],
+    ...institutions,
+    [OTHER_INSTITUTION, tx("request.referredOther")],
+  ]);
 }
 
 // --- a new call ------------------------------------------------------------------------------------
@@ -903,6 +919,7 @@ function renderRequest() {
   fact(facts, "request.category", data.category ? categoryName(data.category) : tx("request.notYet"));
   fact(facts, "request.department", data.department ? departmentName(data.department) : tx("request.notYet"));
   fact(facts, "request.neighbourhood", data.neighbourhood ? placeName(data.neighbourhood) : "—");
+  if (data.referred_to) fact(facts, "request.referredTo", institutionName(data.referred_to));
   fact(facts, "request.channel", tx(`channel.${data.channel}`));
   fact(facts, "request.kind", tx(`kind.${data.kind}`));
   fact(facts, "request.received", timeElement(data.created_at));
@@ -1039,7 +1056,19 @@ function renderStatusFields() {
   const reason = $("status-reason").value;
   $("status-reason-field").hidden = !rejected;
   $("status-duplicate-field").hidden = !(rejected && reason === "duplicate");
-  $("status-referred-field").hidden = !(rejected && reason === "not_ours");
+  const referring = rejected && reason === "not_ours";
+  $("status-institution-field").hidden = !(referring && state.me?.institutions?.length);
+  $("status-referred-field").hidden = !(referring && typedReferral());
+}
+
+// Free text when "Other" is chosen, or when the profile names no institutions at all.
+function typedReferral() {
+  return !state.me?.institutions?.length || $("status-institution").value === OTHER_INSTITUTION;
+}
+
+function referredTo() {
+  if (typedReferral()) return $("status-referred").value.trim();
+  return $("status-institution").value;
 }
 
 // Every change is sent with the version it was made on; a 412 shows what the other person did.
@@ -1106,7 +1135,7 @@ async function sendStatus(event) {
   if (body.status === "rejected") {
     if ($("status-reason").value) body.reason = $("status-reason").value;
     if (body.reason === "duplicate" && $("status-duplicate").value.trim()) body.duplicate_of = $("status-duplicate").value.trim();
-    if (body.reason === "not_ours" && $("status-referred").value.trim()) body.referred_to = $("status-referred").value.trim();
+    if (body.reason === "not_ours" && referredTo()) body.referred_to = referredTo();
   }
   if (await change("status", "status", body)) {
     $("status-form").reset();
@@ -1261,6 +1290,7 @@ function bind() {
     fillTemplates();
   });
   $("status-reason").addEventListener("change", renderStatusFields);
+  $("status-institution").addEventListener("change", renderStatusFields);
   $("status-template").addEventListener("change", () => {
     if ($("status-template").value) $("status-text").value = templateText($("status-template").value);
   });

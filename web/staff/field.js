@@ -1,5 +1,5 @@
 // The field page: a field team fills a survey on a phone, files a request where they see a problem,
-// and (for those who may) reads the results. Signal in the field comes and goes: every answer and
+// and (for those who may) reads the results or defines the surveys. Signal in the field comes and goes: every answer and
 // request goes first into an outbox on the device (localStorage) and leaves it only when the API has
 // it. Each carries an id made here once (the answer's `id`, the request's Idempotency-Key), so sending
 // it again after a lost reply never counts twice. Sign-in is the console's (auth.js); texts go in
@@ -16,7 +16,7 @@ const TYPES = { single_choice: 1, multiple_choice: 1, number: 1, yes_no: 1, text
 const YES_NO = [{ id: "yes", text: { tr: "Evet", en: "Yes" } }, { id: "no", text: { tr: "Hayır", en: "No" } }];
 
 const $ = (id) => document.getElementById(id);
-const state = { config: null, session: null, me: null, surveys: [], position: null, sending: false };
+const state = { config: null, session: null, me: null, surveys: [], position: null, sending: false, catalog: null, draft: null };
 
 function element(tag, text, attributes = {}) {
   const el = document.createElement(tag);
@@ -29,7 +29,7 @@ const both = (text) => (text ? `${text.tr} · ${text.en}` : "");
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 
 function show(view) {
-  for (const id of ["view-signin", "view-fill", "view-results"]) $(id).hidden = !view.includes(id);
+  for (const id of ["view-signin", "view-fill", "view-results", "view-define"]) $(id).hidden = !view.includes(id);
 }
 
 // --- the API -----------------------------------------------------------------------------------------
@@ -128,6 +128,7 @@ function renderSurveys() {
   const open = state.surveys.filter((s) => s.open);
   $("survey").replaceChildren(...open.map((s) => new Option(both(s.definition.title), s.id)));
   $("results-survey").replaceChildren(...state.surveys.map((s) => new Option(both(s.definition.title), s.id)));
+  if (mayDefine()) renderDefineList();
   if (!open.length) $("survey-period").textContent = "Size atanmış açık anket yok · No open survey is assigned to you";
   renderSurvey();
 }
@@ -157,12 +158,13 @@ function questionField(q) {
       set.append(row);
     }
   } else if (q.type === "number") {
-    const input = element("input", null, { type: "number", name, inputmode: "decimal", "aria-label": both(q.text) });
+    const input = element("input", null, { type: "number", name, id: name, inputmode: "decimal" });
     if (q.minimum !== null && q.minimum !== undefined) input.min = q.minimum;
     if (q.maximum !== null && q.maximum !== undefined) input.max = q.maximum;
-    set.append(input);
+    set.append(element("label", both(q.text), { for: name, class: "visually-hidden" }), input);
   } else if (q.type === "text") {
-    set.append(element("textarea", null, { name, rows: "3", maxlength: "1000", "aria-label": both(q.text) }));
+    set.append(element("label", both(q.text), { for: name, class: "visually-hidden" }),
+      element("textarea", null, { name, id: name, rows: "3", maxlength: "1000" }));
   } else if (TYPES[q.type]) {
     set.append(element("p", "Fotoğraf henüz desteklenmiyor · Photos are not supported yet", { class: "hint" }));
   }
@@ -339,6 +341,383 @@ async function showResults() {
   }
 }
 
+// --- defining (supervisors): a draft in memory, the form drawn from it; an edit is saved as the next version ---
+
+const QUESTION_TYPES = [
+  ["single_choice", "Tek seçim · Single choice"],
+  ["multiple_choice", "Çoklu seçim · Multiple choice"],
+  ["number", "Sayı · Number"],
+  ["yes_no", "Evet/Hayır · Yes/No"],
+  ["text", "Metin · Text"],
+  ["photo", "Fotoğraf · Photo"],
+];
+const CHOICE_TYPES = ["single_choice", "multiple_choice"];
+const SLUG = /^[a-z0-9][a-z0-9_]{0,31}$/;
+let nextKey = 1; // a question's or choice's key in the form: its controls' ids stay put when it moves
+
+const mayDefine = () => Boolean(state.me?.actions.includes("define_surveys"));
+const localDate = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+function freeId(prefix, taken) {
+  for (let n = 1; ; n += 1) if (!taken.includes(`${prefix}${n}`)) return `${prefix}${n}`;
+}
+
+const newChoice = (id, text = { tr: "", en: "" }) => ({ key: nextKey++, id, text: { ...text } });
+
+function newQuestion(taken) {
+  return { key: nextKey++, id: freeId("q", taken), type: "single_choice", text: { tr: "", en: "" }, required: false,
+    choices: [newChoice("a"), newChoice("b")], minimum: null, maximum: null };
+}
+
+function draftFrom(survey) {
+  const d = survey.definition;
+  return {
+    id: survey.id,
+    version: survey.current_version,
+    members: [...(d.team.members || [])],
+    questions: d.questions.map((q) => ({
+      key: nextKey++, id: q.id, type: q.type, text: { ...q.text }, required: q.required,
+      choices: (q.choices || []).map((c) => newChoice(c.id, c.text)),
+      minimum: q.minimum ?? null, maximum: q.maximum ?? null,
+    })),
+  };
+}
+
+function renderDefineList() {
+  const items = state.surveys.map((s) => {
+    const d = s.definition;
+    const item = element("li", null, { "data-survey": s.id });
+    const edit = element("button", "Düzenle · Edit", { type: "button", class: "button button-secondary" });
+    edit.addEventListener("click", () => editSurvey(s.id));
+    item.append(element("span", both(d.title), { class: "define-title" }),
+      element("span", `${d.starts} – ${d.ends} · v${s.current_version}`, { class: "hint" }), edit);
+    return item;
+  });
+  if (!items.length) items.push(element("li", "Henüz anket yok · No surveys yet", { class: "hint" }));
+  $("define-list").replaceChildren(...items);
+}
+
+function checkList(box, name, options, chosen) {
+  box.replaceChildren(...options.map(([code, label]) => {
+    const id = `${name}-${code}`;
+    const row = element("div", null, { class: "choice" });
+    const input = element("input", null, { type: "checkbox", id, name, value: code });
+    input.checked = chosen.includes(code);
+    row.append(input, element("label", label, { for: id }));
+    return row;
+  }));
+}
+
+const checked = (name) => [...document.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+
+function countPlaces() {
+  const n = checked("d-place").length;
+  $("d-places-count").textContent = `${n} seçili · ${n} chosen`;
+}
+
+function openDraft(survey) {
+  const today = new Date();
+  const d = survey?.definition;
+  state.draft = survey ? draftFrom(survey) : { id: null, version: null, members: [], questions: [newQuestion([])] };
+  $("define-form-title").textContent = survey ? `Düzenle · Edit: ${both(d.title)} (v${survey.current_version})` : "Yeni anket · New survey";
+  $("d-title-tr").value = d?.title.tr ?? "";
+  $("d-title-en").value = d?.title.en ?? "";
+  $("d-starts").value = d?.starts ?? localDate(today);
+  $("d-ends").value = d?.ends ?? localDate(new Date(today.getTime() + 30 * 86400000));
+  const collator = new Intl.Collator("tr");
+  const departments = state.catalog.departments.map((x) => [x.code, both(x.name)]);
+  const places = state.catalog.neighbourhoods.map((n) => [n.code, n.name]).sort((a, b) => collator.compare(a[1], b[1]));
+  checkList($("d-departments"), "d-department", departments, d ? [...d.team.departments] : []);
+  checkList($("d-places"), "d-place", places, d ? [...d.neighbourhoods] : []);
+  const members = state.draft.members.length;
+  $("d-members").hidden = members === 0;
+  $("d-members").textContent = `Ayrıca adıyla atanmış ${members} kişi (değişmez) · Also ${members} named members (kept as they are)`;
+  countPlaces();
+  renderQuestions();
+  clearDefineErrors();
+  $("define-stale").hidden = true;
+  $("define-status").textContent = "";
+  $("define-form").hidden = false;
+  $("d-title-tr").focus();
+}
+
+async function editSurvey(id) {
+  $("define-status").textContent = "Yükleniyor · Loading…";
+  try {
+    openDraft(await api(`/staff/field-surveys/${encodeURIComponent(id)}`));
+  } catch (error) {
+    $("define-status").textContent = error.status === 0 ? "Bağlantı yok · No connection" : error.message;
+  }
+}
+
+function labelled(label, id, input, errorFor) {
+  const box = element("div", null, { class: "field" });
+  box.append(element("label", label, { for: id }));
+  if (errorFor) box.append(element("p", null, { class: "field-error", "data-for": errorFor, hidden: "" }));
+  input.id = id;
+  box.append(input);
+  return box;
+}
+
+function textInput(value, onInput, attributes = {}) {
+  const input = element("input", null, { type: "text", ...attributes });
+  input.value = value ?? "";
+  input.addEventListener("input", () => onInput(input.value));
+  return input;
+}
+
+function smallButton(text, onClick, disabled = false) {
+  const button = element("button", text, { type: "button", class: "button button-secondary" });
+  button.disabled = disabled;
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function moveQuestion(index, by) {
+  const list = state.draft.questions;
+  [list[index], list[index + by]] = [list[index + by], list[index]];
+  renderQuestions();
+}
+
+function choiceEditor(q, choice, index) {
+  const base = `dq-${q.key}-c-${choice.key}`;
+  const row = element("div", null, { class: "choice-edit", "data-choice": String(index + 1) });
+  row.append(
+    labelled(`Seçenek ${index + 1} kimliği · Choice ${index + 1} id`, `${base}-id`,
+      textInput(choice.id, (v) => { choice.id = v.trim(); }, { maxlength: "32", spellcheck: "false", autocapitalize: "none" }),
+      `q.${q.key}.c.${choice.key}.id`),
+    labelled(`Türkçe · Turkish`, `${base}-tr`, textInput(choice.text.tr, (v) => { choice.text.tr = v; }, { maxlength: "300" }),
+      `q.${q.key}.c.${choice.key}.text`),
+    labelled(`İngilizce · English`, `${base}-en`, textInput(choice.text.en, (v) => { choice.text.en = v; }, { maxlength: "300" })),
+    smallButton("Seçeneği sil · Remove choice", () => {
+      q.choices.splice(index, 1);
+      renderQuestions();
+    }),
+  );
+  return row;
+}
+
+function questionEditor(q, index, count) {
+  const base = `dq-${q.key}`;
+  const set = element("fieldset", null, { class: "group question-edit", "data-question": String(index + 1) });
+  set.append(element("legend", `Soru ${index + 1} · Question ${index + 1}`));
+  const type = element("select");
+  type.append(...QUESTION_TYPES.map(([value, label]) => new Option(label, value)));
+  type.value = q.type;
+  type.addEventListener("change", () => {
+    q.type = type.value;
+    if (CHOICE_TYPES.includes(q.type) && q.choices.length < 2) {
+      while (q.choices.length < 2) q.choices.push(newChoice(freeId("c", q.choices.map((c) => c.id))));
+    }
+    if (q.type === "photo") q.required = false;
+    renderQuestions();
+    $(`${base}-type`).focus();
+  });
+  const required = element("input", null, { type: "checkbox", id: `${base}-required` });
+  required.checked = q.required;
+  required.disabled = q.type === "photo"; // photos cannot be answered yet, so never required
+  required.addEventListener("change", () => { q.required = required.checked; });
+  const requiredRow = element("div", null, { class: "choice" });
+  requiredRow.append(required, element("label", "Yanıt zorunlu · Answer required", { for: `${base}-required` }));
+  const pair = element("div", null, { class: "pair" });
+  pair.append(
+    labelled("Kimlik · Id (a-z, 0-9, _)", `${base}-id`,
+      textInput(q.id, (v) => { q.id = v.trim(); }, { maxlength: "32", spellcheck: "false", autocapitalize: "none" }), `q.${q.key}.id`),
+    labelled("Tür · Type", `${base}-type`, type),
+  );
+  set.append(
+    pair,
+    labelled("Metin (Türkçe) · Text (Turkish)", `${base}-tr`, textInput(q.text.tr, (v) => { q.text.tr = v; }, { maxlength: "300" }), `q.${q.key}.text`),
+    labelled("Metin (İngilizce) · Text (English)", `${base}-en`, textInput(q.text.en, (v) => { q.text.en = v; }, { maxlength: "300" })),
+    requiredRow,
+  );
+  if (q.type === "number") {
+    const limits = element("div", null, { class: "pair" });
+    for (const [field, label] of [["minimum", "En az · Minimum"], ["maximum", "En çok · Maximum"]]) {
+      const input = element("input", null, { type: "number", inputmode: "decimal" });
+      input.value = q[field] ?? "";
+      input.addEventListener("input", () => { q[field] = input.value === "" ? null : Number(input.value); });
+      limits.append(labelled(label, `${base}-${field}`, input));
+    }
+    set.append(limits);
+  }
+  if (CHOICE_TYPES.includes(q.type)) {
+    const choices = element("div", null, { class: "choices-edit" });
+    choices.append(...q.choices.map((c, i) => choiceEditor(q, c, i)));
+    set.append(element("p", null, { class: "field-error", "data-for": `q.${q.key}.choices`, hidden: "" }), choices,
+      smallButton("Seçenek ekle · Add a choice", () => {
+        q.choices.push(newChoice(freeId("c", q.choices.map((c) => c.id))));
+        renderQuestions();
+        $(`dq-${q.key}-c-${q.choices.at(-1).key}-tr`).focus();
+      }));
+  }
+  const moves = element("p", null, { class: "actions question-moves" });
+  moves.append(
+    smallButton("↑ Yukarı · Up", () => moveQuestion(index, -1), index === 0),
+    smallButton("↓ Aşağı · Down", () => moveQuestion(index, 1), index === count - 1),
+    smallButton("Soruyu sil · Remove question", () => {
+      state.draft.questions.splice(index, 1);
+      renderQuestions();
+      $("d-add-question").focus();
+    }, count === 1),
+  );
+  set.append(moves);
+  return set;
+}
+
+function renderQuestions() {
+  const list = state.draft.questions;
+  $("d-questions").replaceChildren(...list.map((q, i) => questionEditor(q, i, list.length)));
+}
+
+function addQuestion() {
+  const q = newQuestion(state.draft.questions.map((x) => x.id));
+  state.draft.questions.push(q);
+  renderQuestions();
+  $(`dq-${q.key}-tr`).focus();
+}
+
+function definitionFrom() {
+  const draft = state.draft;
+  const departments = checked("d-department");
+  return {
+    title: { tr: $("d-title-tr").value.trim(), en: $("d-title-en").value.trim() },
+    starts: $("d-starts").value,
+    ends: $("d-ends").value,
+    team: { ...(departments.length ? { departments } : {}), ...(draft.members.length ? { members: draft.members } : {}) },
+    neighbourhoods: checked("d-place"),
+    questions: draft.questions.map((q) => ({
+      id: q.id,
+      type: q.type,
+      text: { tr: q.text.tr.trim(), en: q.text.en.trim() },
+      required: q.required,
+      ...(CHOICE_TYPES.includes(q.type) ? { choices: q.choices.map((c) => ({ id: c.id, text: { tr: c.text.tr.trim(), en: c.text.en.trim() } })) } : {}),
+      ...(q.type === "number" && q.minimum !== null ? { minimum: q.minimum } : {}),
+      ...(q.type === "number" && q.maximum !== null ? { maximum: q.maximum } : {}),
+    })),
+  };
+}
+
+// What the form can tell before sending, by the question it is about (the API names the field only).
+function draftProblems(body) {
+  const problems = {};
+  const need = "Gerekli · Required";
+  const slug = "Küçük harf, rakam, _ (en çok 32) · Lower-case letters, digits, _ (up to 32)";
+  if (!body.title.tr) problems["title.tr"] = need;
+  if (!body.title.en) problems["title.en"] = need;
+  if (!body.starts) problems.starts = need;
+  if (!body.ends) problems.ends = need;
+  if (body.starts && body.ends && body.ends < body.starts) problems.ends = "Başlangıçtan önce olamaz · Cannot be before the start";
+  if (!body.team.departments && !body.team.members) problems.team = "En az bir birim seçin · Choose at least one department";
+  if (!body.neighbourhoods.length) problems.neighbourhoods = "En az bir mahalle seçin · Choose at least one neighbourhood";
+  const seen = new Set();
+  state.draft.questions.forEach((q, i) => {
+    const sent = body.questions[i];
+    if (!SLUG.test(sent.id)) problems[`q.${q.key}.id`] = slug;
+    else if (seen.has(sent.id)) problems[`q.${q.key}.id`] = "Başka bir soruda var · Another question has it";
+    seen.add(sent.id);
+    if (!sent.text.tr || !sent.text.en) problems[`q.${q.key}.text`] = "Türkçe ve İngilizce metin gerekli · Turkish and English text needed";
+    if (!sent.choices) return;
+    if (sent.choices.length < 2) problems[`q.${q.key}.choices`] = "En az iki seçenek · At least two choices";
+    const ids = new Set();
+    q.choices.forEach((c, j) => {
+      const choice = sent.choices[j];
+      if (!SLUG.test(choice.id)) problems[`q.${q.key}.c.${c.key}.id`] = slug;
+      else if (ids.has(choice.id)) problems[`q.${q.key}.c.${c.key}.id`] = "Başka bir seçenekte var · Another choice has it";
+      ids.add(choice.id);
+      if (!choice.text.tr || !choice.text.en) problems[`q.${q.key}.c.${c.key}.text`] = "Türkçe ve İngilizce metin gerekli · Turkish and English text needed";
+    });
+  });
+  return problems;
+}
+
+function clearDefineErrors() {
+  for (const p of $("define-form").querySelectorAll(".field-error")) {
+    p.hidden = true;
+    p.textContent = "";
+  }
+  for (const el of $("define-form").querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+// Each problem beside its field: the closest place named like it (`title.tr`, `team.departments` -> `team`),
+// or, for one the form has no place for, in the list at the top. Returns the first place shown.
+function showDefineErrors(problems) {
+  clearDefineErrors();
+  const places = new Map([...$("define-form").querySelectorAll(".field-error[data-for]")].map((p) => [p.dataset.for, p]));
+  const general = [];
+  let first = null;
+  for (const [field, message] of problems) {
+    let name = field;
+    while (name && !places.has(name)) name = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : "";
+    const place = places.get(name);
+    if (!place) {
+      general.push(field === "body" ? message : `${field}: ${message}`);
+      continue;
+    }
+    place.textContent = place.textContent ? `${place.textContent} — ${message}` : message;
+    place.hidden = false;
+    const input = place.nextElementSibling;
+    if (input && input.matches("input, select, textarea")) input.setAttribute("aria-invalid", "true");
+    first = first || place;
+  }
+  if (general.length) {
+    $("define-error").textContent = general.join(" — ");
+    $("define-error").hidden = false;
+    first = $("define-error");
+  }
+  first?.scrollIntoView({ block: "center" });
+}
+
+async function saveDefinition(event) {
+  event.preventDefault();
+  const draft = state.draft;
+  const body = definitionFrom();
+  const problems = draftProblems(body);
+  $("define-stale").hidden = true;
+  $("define-error").hidden = true;
+  if (Object.keys(problems).length) {
+    showDefineErrors(Object.entries(problems));
+    return;
+  }
+  clearDefineErrors();
+  const save = $("define-save");
+  save.setAttribute("aria-disabled", "true");
+  try {
+    const saved = draft.id
+      ? await api(`/staff/field-surveys/${encodeURIComponent(draft.id)}`, { method: "PUT", body, headers: { "If-Match": `"${draft.version}"` } })
+      : await api("/staff/field-surveys", { method: "POST", body });
+    $("define-form").hidden = true;
+    state.draft = null;
+    $("define-status").textContent = `Kaydedildi · Saved: ${both(saved.definition.title)} (v${saved.version})`;
+    state.surveys = (await api("/staff/field-surveys")).surveys;
+    renderSurveys();
+  } catch (error) {
+    if (error.status === 412) {
+      $("define-stale").hidden = false; // what was typed stays in the form
+      $("define-stale").scrollIntoView({ block: "center" });
+    } else if (error.status === 422 && error.body?.fields?.length) {
+      showDefineErrors(error.body.fields.map((f) => [f.field, f.message]));
+    } else {
+      $("define-error").textContent = error.status === 0 ? "Bağlantı yok; kaydedilmedi, yeniden deneyin · No connection; not saved, please try again" : error.message;
+      $("define-error").hidden = false;
+    }
+  } finally {
+    save.removeAttribute("aria-disabled");
+  }
+}
+
+function closeDraft() {
+  state.draft = null;
+  $("define-form").hidden = true;
+  $("define-new").focus();
+}
+
+async function fetchCatalog() {
+  const response = await fetch("/catalog", { credentials: "omit", headers: { Accept: "application/json" } });
+  if (!response.ok) throw new ApiError(response.status, null);
+  return response.json();
+}
+
 // --- signing in, starting -----------------------------------------------------------------------------------
 
 function signedOut() {
@@ -375,7 +754,13 @@ async function start() {
   state.me = me;
   const answers = me.actions.includes("answer_surveys");
   const results = me.actions.includes("survey_results");
-  show([answers ? "view-fill" : "", results ? "view-results" : ""]);
+  show([answers ? "view-fill" : "", results ? "view-results" : "", mayDefine() ? "view-define" : ""]);
+  if (mayDefine()) {
+    // Defining needs the connection: the neighbourhoods and departments come from the catalogue
+    state.catalog = await fetchCatalog().catch(() => null);
+    $("define-new").disabled = !state.catalog;
+    if (!state.catalog) $("define-status").textContent = "Katalog yüklenemedi · The catalogue did not load";
+  }
   renderOutbox();
   try {
     state.surveys = (await api("/staff/field-surveys")).surveys;
@@ -403,6 +788,20 @@ async function main() {
   $("problem-form").addEventListener("submit", fileProblem);
   $("outbox-retry").addEventListener("click", () => flush());
   $("results-show").addEventListener("click", showResults);
+  $("define-new").addEventListener("click", () => openDraft(null));
+  $("define-form").addEventListener("submit", saveDefinition);
+  $("define-cancel").addEventListener("click", closeDraft);
+  $("define-reload").addEventListener("click", () => editSurvey(state.draft.id));
+  $("d-add-question").addEventListener("click", addQuestion);
+  $("d-places").addEventListener("change", countPlaces);
+  $("d-places-all").addEventListener("click", () => {
+    for (const box of document.querySelectorAll('input[name="d-place"]')) box.checked = true;
+    countPlaces();
+  });
+  $("d-places-none").addEventListener("click", () => {
+    for (const box of document.querySelectorAll('input[name="d-place"]')) box.checked = false;
+    countPlaces();
+  });
   window.addEventListener("online", () => flush());
   window.setInterval(() => flush(), RETRY_MS);
   if (state.session.restore()) {

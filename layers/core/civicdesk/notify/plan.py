@@ -7,6 +7,7 @@ WhatsApp, SMS, e-mail or nothing). The words come from the municipality's profil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -16,7 +17,16 @@ from civicdesk.catalogue.model import Catalogue
 from civicdesk.notify.stages import URGENT, Stage
 from civicdesk.profile.model import Profile
 from civicdesk.requests import codes
-from civicdesk.requests.models import Channel, Contact, EntryType, Language, Rejection, ServiceRequest, Status
+from civicdesk.requests.models import (
+    Channel,
+    Contact,
+    EntryType,
+    Language,
+    Rejection,
+    ServiceRequest,
+    Status,
+    TimelineEntry,
+)
 
 RECEIVED = "RequestReceived"
 
@@ -60,6 +70,26 @@ def stage_of(
         Status.RESOLVED: Stage.RESOLVED,
         Status.REOPENED: Stage.REOPENED,
     }.get(status or Status.RECEIVED)
+
+
+def merged_stage(
+    original: ServiceRequest | None, timeline: Sequence[TimelineEntry], merged_at: datetime
+) -> tuple[Stage, str | None]:
+    """What the citizen of a merged request hears: `duplicate`, or, when the original was already
+    resolved at the merge (so no `original_resolved` will follow), that stage with its resolution's words."""
+    if original is None or original.status is not Status.RESOLVED:
+        return Stage.DUPLICATE, None
+    resolutions = [
+        e
+        for e in timeline
+        if e.type is EntryType.STATUS_CHANGED
+        and e.status is Status.RESOLVED
+        and e.public
+        and e.at <= merged_at
+    ]
+    if not resolutions:  # resolved after the merge: its `LINK#` item brings `original_resolved`
+        return Stage.DUPLICATE, None
+    return Stage.ORIGINAL_RESOLVED, max(resolutions, key=lambda e: e.at).text
 
 
 def channel_for(request: ServiceRequest, contact: Contact | None, stage: Stage) -> Recipient | None:

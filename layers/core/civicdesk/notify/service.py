@@ -158,6 +158,8 @@ class Notifier:
             self._hold(notice, release)
             return self._count(Outcome.HELD)
         entry_text = self._entry_text(notice) if stage in _NEEDS_TEXT else None
+        if stage is Stage.DUPLICATE:
+            stage, entry_text = self._merged(request, notice)
         for code in linked:  # citizens whose requests were merged into this one hear of its resolution
             self._tell_linked(notice, code, entry_text, final_attempt)
         if recipient is None:
@@ -312,6 +314,12 @@ class Notifier:
             invite.solved_choices(request.code, request.language) if recipient.via is Via.WHATSAPP else ()
         )
         return replace(message, text=f"{message.text} {sentence}", choices=choices)
+
+    def _merged(self, request: ServiceRequest, notice: Notice) -> tuple[Stage, str | None]:
+        """`duplicate`, or `original_resolved` when the original was resolved before this merge."""
+        found = self.requests.get_with_timeline(request.duplicate_of) if request.duplicate_of else None
+        original, timeline = found if found else (None, [])
+        return plan.merged_stage(original, timeline, parse_iso(notice.at))
 
     def _entry_text(self, notice: Notice) -> str | None:
         """The words of the event's entry (a reply, a resolution), read now from the table."""

@@ -16,6 +16,7 @@ from civicdesk.catalogue.model import Localized
 from civicdesk.catalogue.model import ResponseTemplate as Template
 from civicdesk.core.dynamo import Item
 from civicdesk.core.validation import CatalogueCode, CleanText
+from civicdesk.profile.model import Institution
 from civicdesk.requests import codes
 from civicdesk.requests.contracts import ContactIn, NewRequestIn
 from civicdesk.requests.intake import NewRequest
@@ -155,6 +156,14 @@ class TemplateIn(_In):
 # --- answers ---------------------------------------------------------------------------------------------
 
 
+class InstitutionOut(BaseModel):
+    """An institution a `not_ours` rejection may name by `code`, and how the request then goes there."""
+
+    code: str = Field(description="send it as `referred_to`")
+    name: Localized
+    via: Literal["open311", "email"] = Field(description="filed at its Open311 server, or e-mailed")
+
+
 class MeOut(BaseModel):
     user_id: str
     username: str
@@ -164,6 +173,10 @@ class MeOut(BaseModel):
         description="what the roles let you do (the policy's actions), so a client offers only those"
     )
     channels: list[Channel] = Field(description="the channels you file on (none: you do not file)")
+    institutions: list[InstitutionOut] = Field(
+        default_factory=list,
+        description="the institutions a `not_ours` rejection refers to by code (any other is free text)",
+    )
 
 
 class Created(BaseModel):
@@ -312,7 +325,7 @@ class TemplatesOut(BaseModel):
     templates: list[TemplateOut]
 
 
-def me(staff: Staff) -> MeOut:
+def me(staff: Staff, institutions: Sequence[Institution] = ()) -> MeOut:
     return MeOut(
         user_id=staff.user_id,
         username=staff.username,
@@ -320,6 +333,10 @@ def me(staff: Staff) -> MeOut:
         departments=sorted(staff.departments),
         actions=[a.value for a in policy.Action if policy.scope(staff, a) is not None],
         channels=sorted(policy.filing_channels(staff)) if policy.scope(staff, policy.Action.FILE) else [],
+        institutions=[
+            InstitutionOut(code=i.code, name=i.name, via="open311" if i.open311 else "email")
+            for i in institutions
+        ],
     )
 
 
