@@ -91,9 +91,12 @@ def intake(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleT
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")
     monkeypatch.setenv("CITIZEN_KEY_SECRET_ID", citizen_key_secret())
+    monkeypatch.setenv("MEDIA_BUCKET", "media")  # web photos' bucket; these tests file none
     runtime.reset()
+    handler.settings.cache_clear()  # this test's environment, not the one an earlier test left cached
     yield handler
     runtime.reset()
+    handler.settings.cache_clear()
 
 
 @pytest.fixture
