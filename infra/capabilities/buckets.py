@@ -64,3 +64,13 @@ def private_bucket(
         cors=list(cors) or None,
         removal_policy=RemovalPolicy.RETAIN,
     )
+
+
+def expiring_after(days: int) -> s3.LifecycleRule:
+    """Every object gone `days` after it was written, its old versions a day after they were replaced,
+    and unfinished uploads a day after they began: a bucket that only holds work in passing."""
+    return s3.LifecycleRule(
+        expiration=Duration.days(days),
+        noncurrent_version_expiration=Duration.days(1),
+        abort_incomplete_multipart_upload_after=Duration.days(1),
+    )

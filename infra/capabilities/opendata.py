@@ -41,7 +41,7 @@ from civicdesk.opendata.service import DATASET, METRIC_DAYS_WRITTEN
 from civicdesk.opendata.store import READ_ATTRIBUTES
 from infra import names
 from infra.capabilities import partitions
-from infra.capabilities.buckets import private_bucket
+from infra.capabilities.buckets import expiring_after, private_bucket
 from infra.capabilities.function import CivicFunction
 from infra.capabilities.platform import Platform
 from infra.nag import acknowledge
@@ -191,13 +191,7 @@ class OpenData(Construct):
             key=self.key,
             holds="table export",
             logs_prefix="exports/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(days),
-                    noncurrent_version_expiration=Duration.days(1),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            lifecycle_rules=[expiring_after(days)],
         )
         self.export = CivicFunction(
             self,
@@ -264,13 +258,7 @@ class OpenData(Construct):
             key=self.key,
             holds="Athena results",
             logs_prefix="athena/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(RESULTS_DAYS),
-                    noncurrent_version_expiration=Duration.days(1),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            lifecycle_rules=[expiring_after(RESULTS_DAYS)],
         )
         database_name = glue_name(stage)
         self.database = glue.CfnDatabase(
